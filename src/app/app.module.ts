@@ -1,0 +1,36 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { AppConfig } from '../common/config/app-config';
+import { ConfigModule } from '../common/config/config.module';
+import { UnroutedExchangeFilter } from '../common/filters/unrouted-exchange.filter';
+import { HttpExchangeService } from '../common/http/http-exchange.service';
+import { HttpExchangeInterceptor } from '../common/interceptors/http-exchange.interceptor';
+import { LifecycleModule } from '../common/lifecycle/lifecycle.module';
+import { LoggingModule } from '../common/logging/logging.module';
+import { HealthModule } from '../health/health.module';
+import { MetricsModule } from '../metrics/metrics.module';
+import { AppController } from './app.controller';
+
+/** The root module, built from configuration that was validated before Nest started. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(logger),
+        LifecycleModule,
+        HealthModule,
+        MetricsModule,
+      ],
+      controllers: [AppController],
+      providers: [
+        HttpExchangeService,
+        { provide: APP_INTERCEPTOR, useClass: HttpExchangeInterceptor },
+        { provide: APP_FILTER, useClass: UnroutedExchangeFilter },
+      ],
+    };
+  }
+}

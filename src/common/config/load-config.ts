@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { validateHeaderValue } from 'node:http';
+import { join } from 'node:path';
+import { AppConfig, LOG_LEVELS, TrustProxy } from './app-config';
+import { ConfigError } from './config-error';
+import { EnvReader, isHeaderName, isTrustedProxyEntry } from './env-parsers';
+
+/** Default drain when running in Kubernetes: enough for endpoint removal to reach kube-proxy and ingress. */
+const KUBERNETES_DRAIN_MS = 5000;
+
+/**
+ * Reads and validates the whole configuration. This is the only place that reads process.env;
+ * the first bad value throws a ConfigError naming the variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const read = new EnvReader(env);
+
+  const delay = {
+    minMs: read.integer('DELAY_MIN_MS', 0, 0, 600_000),
+    maxMs: read.integer('DELAY_MAX_MS', 2000, 0, 600_000),
+  };
+  if (delay.minMs > delay.maxMs) {
+    throw new ConfigError('DELAY_MIN_MS', String(delay.minMs), `at most DELAY_MAX_MS (${delay.maxMs})`);
+  }
+
+  // Locally a Ctrl-C should not wait; in a cluster the drain covers endpoint propagation.
+  const drainDefault = read.raw('KUBERNETES_SERVICE_HOST') === undefined ? 0 : KUBERNETES_DRAIN_MS;
+  const shutdown = {
+    drainMs: read.integer('SHUTDOWN_DRAIN_MS', drainDefault, 0, 3_600_000),
+    timeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 25_000, 1, 3_600_000),
+  };
+  if (shutdown.timeoutMs <= shutdown.drainMs) {
+    throw new ConfigError(
+      'SHUTDOWN_TIMEOUT_MS',
+      String(shutdown.timeoutMs),
+      `more than SHUTDOWN_DRAIN_MS (${shutdown.drainMs})`,
+    );
+  }
+
+  const server = {
+    headersTimeoutMs: read.integer('HEADERS_TIMEOUT_MS', 15_000, 1000, 3_600_000),
+    requestTimeoutMs: read.integer('REQUEST_TIMEOUT_MS', 30_000, 1000, 3_600_000),
+    keepAliveTimeoutMs: read.integer('KEEP_ALIVE_TIMEOUT_MS', 65_000, 1000, 3_600_000),
+  };
+  if (server.requestTimeoutMs < server.headersTimeoutMs) {
+    throw new ConfigError(
+      'REQUEST_TIMEOUT_MS',
+      String(server.requestTimeoutMs),
+      `at least HEADERS_TIMEOUT_MS (${server.headersTimeoutMs})`,
+    );
+  }
+
+  return {
+    port: read.integer('PORT', 8080, 0, 65_535),
+    host: readHost(read),
+    version: readVersion(read),
+    logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    delay,
+    echoExclude: readEchoExclude(read),
+    trustProxy: readTrustProxy(read),
+    shutdown,
+    server,
+  };
+}
+
+function readHost(read: EnvReader): string | undefined {
+  const host = read.raw('HOST')?.trim();
+  if (host !== undefined && !/^[\w.:-]+$/.test(host)) {
+    throw new ConfigError('HOST', host, 'an IP address or host name');
+  }
+  return host;
+}
+
+function readVersion(read: EnvReader): string {
+  const version = read.raw('VERSION');
+  if (version === undefined) return packageVersion();
+  try {
+    validateHeaderValue('Version', version);
+  } catch {
+    throw new ConfigError('VERSION', version, 'a valid HTTP header value (no control characters)');
+  }
+  if (version !== version.trim()) {
+    throw new ConfigError('VERSION', version, 'no leading or trailing blanks');
+  }
+  return version;
+}
+
+function readEchoExclude(read: EnvReader): string[] {
+  return read.list('ECHO_HEADERS_EXCLUDE').map((name) => {
+    if (!isHeaderName(name)) {
+      throw new ConfigError('ECHO_HEADERS_EXCLUDE', name, 'comma-separated header names');
+    }
+    return name.toLowerCase();
+  });
+}
+
+function readTrustProxy(read: EnvReader): TrustProxy {
+  const value = read.raw('TRUST_PROXY')?.trim();
+  if (value === undefined || value.toLowerCase() === 'false') return false;
+  if (value.toLowerCase() === 'true') return true;
+  if (/^\d+$/.test(value)) return read.integer('TRUST_PROXY', 0, 0, 100);
+  const entries = read.list('TRUST_PROXY');
+  const bad = entries.find((entry) => !isTrustedProxyEntry(entry));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      value,
+      'true, false, a hop count, or comma-separated IPs/CIDRs/loopback/linklocal/uniquelocal',
+    );
+  }
+  return entries;
+}
+
+/** The version in package.json at the project root, three levels above src/common/config and dist/common/config. */
+function packageVersion(): string {
+  const file = join(__dirname, '..', '..', '..', 'package.json');
+  const { version } = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown };
+  return typeof version === 'string' ? version : 'unknown';
+}

@@ -1,0 +1,38 @@
+import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { Observable, tap } from 'rxjs';
+import { METRICS_PATH, UNMATCHED_ROUTE } from '../../metrics/metric-names';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { HttpExchangeService } from '../http/http-exchange.service';
+import { afterDelay, createDelayPicker } from '../http/random-delay';
+
+/** Routes that answer at once: probes must never time out, and scrapes must not skew the latency. */
+const UNDELAYED_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/livez', '/readyz', METRICS_PATH]);
+
+/**
+ * The one global interceptor: echoes the request headers, sets Version, times the request and
+ * delays the handler by a random time.
+ */
+@Injectable()
+export class HttpExchangeInterceptor implements NestInterceptor {
+  private readonly pickDelay: () => number;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly exchange: HttpExchangeService,
+  ) {
+    this.pickDelay = createDelayPicker(config.delay.minMs, config.delay.maxMs);
+  }
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const route = (req.route as { path?: string } | undefined)?.path ?? UNMATCHED_ROUTE;
+    this.exchange.begin(req, res, route);
+
+    const handled = next.handle().pipe(tap(() => this.exchange.closeConnectionIfStopping(res)));
+    const delayMs = UNDELAYED_ROUTES.has(route) ? 0 : this.pickDelay();
+    return delayMs === 0 ? handled : afterDelay(res, delayMs, handled);
+  }
+}

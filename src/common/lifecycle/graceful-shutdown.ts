@@ -1,0 +1,73 @@
+import type { INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/app-config';
+import { LifecycleState } from './lifecycle-state';
+
+/** How often idle keep-alive sockets are closed while the server waits for in-flight requests. */
+const IDLE_SWEEP_MS = 100;
+
+/** Flushes the log and exits; the last thing the process does. */
+export function exitAfterFlush(logger: Logger, code: number): void {
+  logger.flush(() => process.exit(code));
+}
+
+/**
+ * Stops accepting connections and resolves once every open connection has finished. Sockets that
+ * answered their last request before shutdown began still hold keep-alive; they are closed as soon
+ * as they are idle.
+ */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
+  });
+}
+
+/**
+ * The shutdown sequence, in order. On SIGTERM or SIGINT: fail readiness; keep serving for the drain
+ * so load balancers stop sending traffic; stop accepting; let in-flight requests (delays included)
+ * finish; close Nest; flush; exit 0. The timeout, started with the sequence, bounds all of it and
+ * exits 1. A second signal exits at once.
+ */
+export function installGracefulShutdown(app: INestApplication, config: AppConfig, logger: Logger): void {
+  const lifecycle = app.get(LifecycleState);
+  const { drainMs, timeoutMs } = config.shutdown;
+
+  const forceExit = (reason: string): void => {
+    logger.error({ cutRequests: lifecycle.inFlightRequests }, `${reason}: exiting with requests cut`);
+    exitAfterFlush(logger, 1);
+  };
+
+  const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
+    lifecycle.markShuttingDown();
+    logger.info({ signal, drainMs, timeoutMs }, 'shutdown started: readiness is failing, draining');
+    setTimeout(() => forceExit(`shutdown took longer than SHUTDOWN_TIMEOUT_MS=${timeoutMs}`), timeoutMs);
+
+    await sleep(drainMs);
+    logger.info({ inFlightRequests: lifecycle.inFlightRequests }, 'drain over: closing the listener');
+    await closeServer(app.getHttpServer() as Server);
+    await app.close();
+    logger.info('shutdown complete');
+    exitAfterFlush(logger, 0);
+  };
+
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      forceExit(`second ${signal}`);
+      return;
+    }
+    stopping = true;
+    shutdown(signal).catch((error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
+      exitAfterFlush(logger, 1);
+    });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

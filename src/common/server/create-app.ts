@@ -1,0 +1,28 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { AppModule } from '../../app/app.module';
+import type { AppConfig, TrustProxy } from '../config/app-config';
+import { LimitedExpressAdapter } from './limited-express.adapter';
+
+/** Builds the application (not yet listening): used by the process and by the end-to-end tests. */
+export async function createApp(config: AppConfig, logger: Logger): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, logger),
+    new LimitedExpressAdapter(config.server),
+    // Nest's start-up messages wait for the pino logger instead of printing as plain text.
+    { bufferLogs: true },
+  );
+  app.useLogger(app.get(NestPinoLogger));
+  app.set('trust proxy', expressTrustProxy(config.trustProxy));
+  app.disable('x-powered-by');
+  // Every body is dynamic; hashing it for an ETag would be wasted work on each request.
+  app.set('etag', false);
+  return app;
+}
+
+/** Express wants a mutable array, a boolean or a hop count. */
+function expressTrustProxy(trustProxy: TrustProxy): boolean | number | string[] {
+  return typeof trustProxy === 'boolean' || typeof trustProxy === 'number' ? trustProxy : [...trustProxy];
+}

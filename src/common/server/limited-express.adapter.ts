@@ -1,0 +1,29 @@
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { createServer, type RequestListener } from 'node:http';
+import type { AppConfig } from '../config/app-config';
+
+/** How often Node checks headersTimeout/requestTimeout; its 30 s default lets a slowloris client overstay. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
+
+/**
+ * Express adapter whose HTTP server is created with the service's timeouts. Nest's own adapter
+ * calls createServer() without options, and the timeout check interval can only be set there.
+ */
+export class LimitedExpressAdapter extends ExpressAdapter {
+  constructor(private readonly limits: AppConfig['server']) {
+    super();
+  }
+
+  override initHttpServer(): void {
+    const server = createServer(
+      {
+        headersTimeout: this.limits.headersTimeoutMs,
+        requestTimeout: this.limits.requestTimeoutMs,
+        keepAliveTimeout: this.limits.keepAliveTimeoutMs,
+        connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+      },
+      this.getInstance<RequestListener>(),
+    );
+    this.httpServer = server;
+  }
+}

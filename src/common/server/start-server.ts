@@ -1,0 +1,28 @@
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/app-config';
+import { exitAfterFlush, installGracefulShutdown } from '../lifecycle/graceful-shutdown';
+import { LifecycleState } from '../lifecycle/lifecycle-state';
+import { createApp } from './create-app';
+
+/**
+ * Start-up, in order: a crash from here on is logged as fatal and exits 1; every module
+ * initialises; signals are handled; then the server listens and readiness turns green.
+ */
+export async function startServer(config: AppConfig, logger: Logger): Promise<void> {
+  const fatal = (message: string) => (error: unknown) => {
+    logger.fatal({ err: error }, message);
+    exitAfterFlush(logger, 1);
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled promise rejection'));
+
+  try {
+    const app = await createApp(config, logger);
+    installGracefulShutdown(app, config, logger);
+    await (config.host === undefined ? app.listen(config.port) : app.listen(config.port, config.host));
+    app.get(LifecycleState).markListening();
+    logger.info({ port: config.port, host: config.host ?? '*', version: config.version }, 'listening');
+  } catch (error) {
+    fatal('start-up failed')(error);
+  }
+}

@@ -1,0 +1,16 @@
+/** Where Prometheus scrapes the service. */
+export const METRICS_PATH = '/metrics';
+
+/** Label value shared by every request that matched no route, so random URLs cannot grow the label set. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/** Status label of a request whose client hung up before the response was sent (nginx's convention). */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/**
+ * Fine resolution across the 0-2 s random delay, with a boundary at exactly 2 s so quantiles of a
+ * healthy service are not smeared up to the next bucket.
+ */
+export const LATENCY_BUCKETS_SECONDS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 5, 10,
+];

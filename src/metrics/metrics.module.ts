@@ -1,0 +1,67 @@
+import { Module } from '@nestjs/common';
+import {
+  getToken,
+  makeGaugeProvider,
+  makeHistogramProvider,
+  PrometheusModule,
+} from '@willsoto/nestjs-prometheus';
+import { Gauge, register } from 'prom-client';
+import { APP_CONFIG, AppConfig } from '../common/config/app-config';
+import { LifecycleState } from '../common/lifecycle/lifecycle-state';
+import { LATENCY_BUCKETS_SECONDS, METRICS_PATH } from './metric-names';
+import { RequestMetrics } from './request-metrics';
+
+/** A gauge read from LifecycleState at scrape time, so the count is kept in one place only. */
+const inFlightGauge = {
+  provide: getToken('http_requests_in_flight'),
+  inject: [LifecycleState],
+  useFactory: (state: LifecycleState) => {
+    // The newest application owns the gauge (several are built in one process by the tests).
+    register.removeSingleMetric('http_requests_in_flight');
+    return new Gauge({
+      name: 'http_requests_in_flight',
+      help: 'Requests received and not yet answered, including those waiting out their delay.',
+      registers: [register],
+      collect() {
+        this.set(state.inFlightRequests);
+      },
+    });
+  },
+};
+
+/** Sets httpserver_build_info{version} 1 once the configuration is known. */
+const buildInfoSetter = {
+  provide: 'BUILD_INFO_SETTER',
+  inject: [APP_CONFIG, getToken('httpserver_build_info')],
+  useFactory: (config: AppConfig, buildInfo: Gauge<'version'>) => {
+    buildInfo.labels(config.version).set(1);
+    return true;
+  },
+};
+
+@Module({
+  imports: [
+    PrometheusModule.register({
+      path: METRICS_PATH,
+      defaultMetrics: { enabled: true },
+    }),
+  ],
+  providers: [
+    makeHistogramProvider({
+      name: 'http_request_duration_seconds',
+      help: 'Time from receiving a request to finishing its response, including the random delay.',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: LATENCY_BUCKETS_SECONDS,
+    }),
+    makeGaugeProvider({
+      name: 'httpserver_build_info',
+      help: 'Always 1; the version label is the VERSION this process serves.',
+      labelNames: ['version'],
+    }),
+    inFlightGauge,
+    buildInfoSetter,
+    RequestMetrics,
+  ],
+  exports: [RequestMetrics],
+})
+export class MetricsModule {}

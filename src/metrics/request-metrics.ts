@@ -1,0 +1,26 @@
+import { Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { Histogram } from 'prom-client';
+
+type LatencyChild = ReturnType<Histogram['labels']>;
+
+/** Records the latency histogram; children are cached so a request costs one Map lookup, not a label hash. */
+@Injectable()
+export class RequestMetrics {
+  private readonly children = new Map<string, LatencyChild>();
+
+  constructor(
+    @InjectMetric('http_request_duration_seconds')
+    private readonly duration: Histogram<'method' | 'route' | 'status_code'>,
+  ) {}
+
+  observe(method: string, route: string, statusCode: number, seconds: number): void {
+    const key = `${method} ${statusCode} ${route}`;
+    let child = this.children.get(key);
+    if (child === undefined) {
+      child = this.duration.labels(method, route, String(statusCode));
+      this.children.set(key, child);
+    }
+    child.observe(seconds);
+  }
+}
