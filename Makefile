@@ -25,14 +25,13 @@ run: build ## Run the service on :8080 (configure with environment variables, se
 	$(WITH_NODE) node dist/main.js
 
 typecheck: node_modules/.installed ## Type-check sources and tests
-	$(WITH_NODE) npx tsc --noEmit -p tsconfig.json
+	$(WITH_NODE) npm run --silent typecheck
 
 lint: node_modules/.installed ## ESLint and Prettier
-	$(WITH_NODE) npx eslint --max-warnings 0 .
-	$(WITH_NODE) npx prettier --check .
+	$(WITH_NODE) npm run --silent lint
 
 format: node_modules/.installed ## Rewrite files with Prettier
-	$(WITH_NODE) npx prettier --write .
+	$(WITH_NODE) npm run --silent format
 
 unit: node_modules/.installed ## Unit tests only
 	$(WITH_NODE) npm run --silent test:unit

@@ -1,6 +1,6 @@
-// Two projects so `--selectProjects unit|e2e` can run either; ts-jest only transpiles
-// (isolatedModules) because `make test` type-checks with tsc separately.
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] };
+// Two projects so `--selectProjects unit|e2e` can run either. ts-jest only transpiles
+// (isolatedModules in tsconfig.json) because `make test` type-checks with tsc separately.
+const transform = { '^.+\\.ts$': 'ts-jest' };
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { hostname } from 'node:os';
-import { APP_CONFIG, AppConfig } from '../common/config/app-config';
+import { APP_CONFIG, type AppConfig } from '../common/config/app-config';
 
 export interface RootResponse {
   name: string;

@@ -6,7 +6,7 @@ import {
   PrometheusModule,
 } from '@willsoto/nestjs-prometheus';
 import { Gauge, register } from 'prom-client';
-import { APP_CONFIG, AppConfig } from '../common/config/app-config';
+import { APP_CONFIG, type AppConfig } from '../common/config/app-config';
 import { LifecycleState } from '../common/lifecycle/lifecycle-state';
 import { LATENCY_BUCKETS_SECONDS, METRICS_PATH } from './metric-names';
 import { RequestMetrics } from './request-metrics';

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { performance } from 'node:perf_hooks';
 import { CLIENT_CLOSED_REQUEST } from '../../metrics/metric-names';
 import { RequestMetrics } from '../../metrics/request-metrics';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { LifecycleState } from '../lifecycle/lifecycle-state';
 import { createHeaderEcho, HeaderEcho } from './echo-headers';
 

@@ -2,7 +2,7 @@ import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } fr
 import type { Request, Response } from 'express';
 import { Observable, tap } from 'rxjs';
 import { METRICS_PATH, UNMATCHED_ROUTE } from '../../metrics/metric-names';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { HttpExchangeService } from '../http/http-exchange.service';
 import { afterDelay, createDelayPicker } from '../http/random-delay';
 

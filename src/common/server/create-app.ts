@@ -6,7 +6,7 @@ import { AppModule } from '../../app/app.module';
 import type { AppConfig, TrustProxy } from '../config/app-config';
 import { LimitedExpressAdapter } from './limited-express.adapter';
 
-/** Builds the application (not yet listening): used by the process and by the end-to-end tests. */
+/** Builds the application (not yet listening). */
 export async function createApp(config: AppConfig, logger: Logger): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(config, logger),
@@ -14,12 +14,17 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
     // Nest's start-up messages wait for the pino logger instead of printing as plain text.
     { bufferLogs: true },
   );
+  configureApp(app, config);
+  return app;
+}
+
+/** Settings applied to every instance, including the ones the end-to-end tests build. */
+export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   app.useLogger(app.get(NestPinoLogger));
   app.set('trust proxy', expressTrustProxy(config.trustProxy));
   app.disable('x-powered-by');
   // Every body is dynamic; hashing it for an ETag would be wasted work on each request.
   app.set('etag', false);
-  return app;
 }
 
 /** Express wants a mutable array, a boolean or a hop count. */

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import { exitAfterFlush, installGracefulShutdown } from '../lifecycle/graceful-shutdown';
@@ -21,7 +22,8 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<vo
     installGracefulShutdown(app, config, logger);
     await (config.host === undefined ? app.listen(config.port) : app.listen(config.port, config.host));
     app.get(LifecycleState).markListening();
-    logger.info({ port: config.port, host: config.host ?? '*', version: config.version }, 'listening');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    logger.info({ port, host: config.host ?? '*', version: config.version }, 'listening');
   } catch (error) {
     fatal('start-up failed')(error);
   }

@@ -1,0 +1,94 @@
+import { ConfigError } from './config-error';
+import { loadConfig } from './load-config';
+
+describe('loadConfig', () => {
+  it('uses documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      host: undefined,
+      logLevel: 'info',
+      delay: { minMs: 0, maxMs: 2000 },
+      echoExclude: [],
+      trustProxy: false,
+      shutdown: { drainMs: 0, timeoutMs: 25_000 },
+      server: { headersTimeoutMs: 15_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000 },
+    });
+    expect(config.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('drains for 5 s by default inside Kubernetes', () => {
+    expect(loadConfig({ KUBERNETES_SERVICE_HOST: '10.0.0.1' }).shutdown.drainMs).toBe(5000);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '9090',
+      HOST: '127.0.0.1',
+      VERSION: 'v1.2.3-rc.1',
+      LOG_LEVEL: 'DEBUG',
+      DELAY_MIN_MS: '10',
+      DELAY_MAX_MS: '20',
+      ECHO_HEADERS_EXCLUDE: ' X-Secret , x-other ,',
+      TRUST_PROXY: '10.0.0.0/8, loopback',
+      SHUTDOWN_DRAIN_MS: '100',
+      SHUTDOWN_TIMEOUT_MS: '200',
+      HEADERS_TIMEOUT_MS: '2000',
+      REQUEST_TIMEOUT_MS: '3000',
+      KEEP_ALIVE_TIMEOUT_MS: '4000',
+    });
+    expect(config).toEqual({
+      port: 9090,
+      host: '127.0.0.1',
+      version: 'v1.2.3-rc.1',
+      logLevel: 'debug',
+      delay: { minMs: 10, maxMs: 20 },
+      echoExclude: ['x-secret', 'x-other'],
+      trustProxy: ['10.0.0.0/8', 'loopback'],
+      shutdown: { drainMs: 100, timeoutMs: 200 },
+      server: { headersTimeoutMs: 2000, requestTimeoutMs: 3000, keepAliveTimeoutMs: 4000 },
+    });
+  });
+
+  it.each([
+    ['true', true],
+    ['FALSE', false],
+    ['2', 2],
+    ['::1, fd00::/8', ['::1', 'fd00::/8']],
+  ])('parses TRUST_PROXY=%s', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it('treats an empty VERSION as unset', () => {
+    expect(loadConfig({ VERSION: '' }).version).toBe(loadConfig({}).version);
+  });
+
+  it.each([
+    ['PORT', { PORT: 'abc' }],
+    ['PORT', { PORT: '70000' }],
+    ['PORT', { PORT: '80.5' }],
+    ['PORT', { PORT: '-1' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['DELAY_MIN_MS', { DELAY_MIN_MS: '3000' }],
+    ['DELAY_MAX_MS', { DELAY_MAX_MS: '1e3' }],
+    ['VERSION', { VERSION: 'bad\nversion' }],
+    ['VERSION', { VERSION: ' padded' }],
+    ['ECHO_HEADERS_EXCLUDE', { ECHO_HEADERS_EXCLUDE: 'x-ok,bad name' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/33' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'proxy.example' }],
+    ['SHUTDOWN_TIMEOUT_MS', { SHUTDOWN_DRAIN_MS: '5000', SHUTDOWN_TIMEOUT_MS: '5000' }],
+    ['REQUEST_TIMEOUT_MS', { HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '10000' }],
+    ['HOST', { HOST: 'a b' }],
+  ])('rejects a bad %s with a message naming it', (variable, env) => {
+    let caught: unknown;
+    try {
+      loadConfig(env);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const error = caught as ConfigError;
+    expect(error.variable).toBe(variable);
+    expect(error.message).toMatch(new RegExp(`^invalid ${variable}=".*": expected .+`));
+  });
+});

@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { get, type Agent, type IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
+
+const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+
+export type LogLine = Record<string, unknown> & { level: string; msg: string };
+
+export interface HttpResult {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** Header lines as sent: [name, value, name, value, ...]. */
+  rawHeaders: string[];
+  body: string;
+}
+
+/** The built server (dist/main.js) as a real child process on 127.0.0.1 and a free port. */
+export class ServerProcess {
+  readonly lines: LogLine[] = [];
+  stderr = '';
+  port = 0;
+  private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(readonly child: ChildProcess) {
+    let pending = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      pending += chunk;
+      const complete = pending.split('\n');
+      pending = complete.pop() ?? '';
+      for (const line of complete) if (line !== '') this.lines.push(JSON.parse(line) as LogLine);
+    });
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Spawns the server; `waitForListening: false` returns at once (for start-up failures). */
+  static async start(env: NodeJS.ProcessEnv = {}, waitForListening = true): Promise<ServerProcess> {
+    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "make build" first`);
+    const child = spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', DELAY_MAX_MS: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const server = new ServerProcess(child);
+    if (waitForListening) {
+      const listening = await server.waitForLine((line) => line.msg === 'listening');
+      server.port = listening.port as number;
+    }
+    return server;
+  }
+
+  url(path: string): string {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  /** Resolves with the first log line (already seen or still to come) that matches. */
+  async waitForLine(match: (line: LogLine) => boolean, timeoutMs = 5000): Promise<LogLine> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.lines.find(match);
+      if (found) return found;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `no matching log line in ${timeoutMs} ms; stdout: ${JSON.stringify(this.lines)} stderr: ${this.stderr}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** Waits for the process to exit, killing it if it overstays. */
+  async exit(timeoutMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stops the process if a test left it running. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+
+  get(path: string, headers: Record<string, string | string[]> = {}, agent?: Agent): Promise<HttpResult> {
+    return new Promise((resolve, reject) => {
+      get(this.url(path), { headers, agent: agent ?? false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body }),
+        );
+      }).on('error', reject);
+    });
+  }
+}
