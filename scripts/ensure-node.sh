@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure a Node.js of the project's major version (.nvmrc) is available and prints the
-# directory holding its `node` binary. The system node is used when it is new enough; otherwise
+# directory holding its `node` binary. The system node is used when it has that major; otherwise
 # the official binary is unpacked from the npm registry's node-linux-<arch> package into
 # .toolchain/, because npm's registry is the only source of binaries reachable on our machines.
 set -euo pipefail
@@ -10,7 +10,7 @@ want=$(tr -d ' \nv' < "$root/.nvmrc")
 
 if command -v node >/dev/null 2>&1; then
   have=$(node -p 'process.versions.node.split(".")[0]')
-  if [ "$have" -ge "$want" ]; then
+  if [ "$have" = "$want" ]; then
     dirname "$(command -v node)"
     exit 0
   fi
