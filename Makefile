@@ -6,7 +6,20 @@ SHELL := /bin/bash
 WITH_NODE := ./scripts/with-node.sh
 SOURCES := $(shell find src -name '*.ts' ! -name '*.spec.ts') tsconfig.json tsconfig.build.json package.json
 
-.PHONY: help run test build lint format typecheck unit e2e clean
+.PHONY: help run test build lint format typecheck unit e2e clean release push test-image
+
+# Container image (see README "Container image"). Override any of these on the command line.
+REGISTRY ?= localhost
+IMAGE ?= httpserver
+TAG ?= $(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' package.json)
+VERSION ?= $(TAG)
+PLATFORM ?=
+IMAGE_REF = $(REGISTRY)/$(IMAGE):$(TAG)
+NPM_CA ?= $(NODE_EXTRA_CA_CERTS)
+BUILD_FLAGS ?=
+IMAGE_ENV = IMAGE_REF='$(IMAGE_REF)' PLATFORM='$(PLATFORM)' VERSION='$(VERSION)' NPM_CA='$(NPM_CA)' \
+  BUILD_FLAGS='$(BUILD_FLAGS)' REVISION="$$(git rev-parse HEAD 2>/dev/null)" \
+  CREATED="$$(date -u +%Y-%m-%dT%H:%M:%SZ)" SOURCE="$$(git remote get-url origin 2>/dev/null)"
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +54,15 @@ e2e: build ## End-to-end tests only (in-process and child-process)
 
 test: typecheck lint build ## Everything CI checks: types, lint, unit and end-to-end tests
 	$(WITH_NODE) npm test --silent
+
+release: ## Build the image $(REGISTRY)/$(IMAGE):$(TAG) (docker buildx, podman or buildah)
+	$(IMAGE_ENV) ./scripts/image/release.sh release
+
+push: ## Push the image built by release (multi-platform: pushes the manifest list)
+	$(IMAGE_ENV) ./scripts/image/release.sh push
+
+test-image: ## Build the real Dockerfile with buildah and test the image with podman (needs no daemon)
+	./scripts/image/test-image.sh
 
 clean: ## Remove build output, dependencies and the downloaded Node
 	rm -rf dist node_modules .toolchain coverage

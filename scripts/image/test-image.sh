@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# make test-image: builds the real Dockerfile with buildah (no daemon, no registry) and checks the
+# image and a running container over loopback. Prints "N passed, N failed" and exits non-zero on
+# any failure. Needs buildah, podman, runc and mmdebstrap (.ci/run installs them with apt).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+
+for tool in buildah podman runc mmdebstrap; do
+  command -v "$tool" >/dev/null || { echo "test-image: $tool is missing (apt-get install buildah podman runc mmdebstrap)" >&2; exit 1; }
+done
+
+version="9.8.7-test.$$"
+ref=localhost/httpserver:test-image
+work=$(mktemp -d)
+container=""
+passed=0 failed=0
+cleanup() {
+  [ -n "$container" ] && podman rm -f "$container" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+check() { # check "description" actual expected
+  if [ "$2" == "$3" ]; then passed=$((passed + 1)); echo "ok   - $1"
+  else failed=$((failed + 1)); echo "FAIL - $1: got '$2', want '$3'"; fi
+}
+fail_now() { echo "FAIL - $1"; echo "$passed passed, $((failed + 1)) failed"; exit 1; }
+
+# This machine's podman: crun cannot run here (cgroups in hybrid mode), and the default nofile
+# ulimit is above the hard limit we are given.
+hard=$(ulimit -Hn)
+printf '[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=4096:4096"]\n[engine]\nruntime = "runc"\n' \
+  "$hard" "$hard" > "$work/containers.conf"
+export CONTAINERS_CONF=$work/containers.conf
+
+started=$(date +%s)
+echo "== base images"
+./scripts/with-node.sh ./scripts/image/make-base-images.sh || fail_now "building the base images"
+
+echo "== build the Dockerfile"
+make --no-print-directory release BUILDER=buildah TAG=test-image VERSION="$version" \
+  BUILD_FLAGS="--pull=never --isolation chroot --quiet" >"$work/build.log" 2>&1 \
+  || { cat "$work/build.log"; fail_now "buildah build"; }
+echo "built in $(( $(date +%s) - started )) s (base images included)"
+
+# Layer order: a change under src/ must reuse the cached dependency install.
+echo "== rebuild after a change to src/"
+mkdir -p "$work/ctx"
+cp -r Dockerfile .dockerignore package.json package-lock.json tsconfig.json tsconfig.build.json src "$work/ctx/"
+echo "// changed by test-image" >> "$work/ctx/src/main.ts"
+(cd "$work/ctx" && BUILDER=buildah IMAGE_REF=localhost/httpserver:test-image-rebuild VERSION="$version" \
+  NPM_CA="${NODE_EXTRA_CA_CERTS:-}" BUILD_FLAGS="--pull=never --isolation chroot" \
+  "$root/scripts/image/release.sh" release) >"$work/rebuild.log" 2>&1 || { cat "$work/rebuild.log"; fail_now "rebuild"; }
+check "npm ci is taken from the layer cache" "$(grep -A1 'RUN --mount=type=cache' "$work/rebuild.log" | grep -c 'Using cache')" "1"
+check "the build step runs again" "$(grep -A1 'RUN npm run build' "$work/rebuild.log" | grep -c 'Using cache')" "0"
+podman rmi localhost/httpserver:test-image-rebuild >/dev/null 2>&1
+
+echo "== the image"
+inspect() { podman image inspect --format "$1" "$ref"; }
+check "runs as a numeric non-root user" "$(inspect '{{.Config.User}}')" "65532:65532"
+check "exposes 8080" "$(inspect '{{range $p, $_ := .Config.ExposedPorts}}{{$p}} {{end}}')" "8080/tcp "
+check "VERSION build argument is the default VERSION" \
+  "$(inspect '{{range .Config.Env}}{{println .}}{{end}}' | grep '^VERSION=')" "VERSION=$version"
+check "NODE_ENV is production" "$(inspect '{{range .Config.Env}}{{println .}}{{end}}' | grep '^NODE_ENV=')" "NODE_ENV=production"
+check "label version" "$(inspect '{{index .Config.Labels "org.opencontainers.image.version"}}')" "$version"
+check "label revision" "$(inspect '{{index .Config.Labels "org.opencontainers.image.revision"}}')" "$(git rev-parse HEAD)"
+check "label licenses" "$(inspect '{{index .Config.Labels "org.opencontainers.image.licenses"}}')" "Apache-2.0"
+check "label created is a UTC timestamp" \
+  "$(inspect '{{index .Config.Labels "org.opencontainers.image.created"}}' | grep -cE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$')" "1"
+check "exec-form entrypoint runs node as PID 1" "$(inspect '{{json .Config.Entrypoint}} {{json .Config.Cmd}}')" \
+  '["/nodejs/bin/node"] ["dist/main.js"]'
+check "HEALTHCHECK uses node, not curl" "$(inspect '{{json .Config.Healthcheck.Test}}')" \
+  '["CMD","/nodejs/bin/node","dist/healthcheck.js"]'
+
+# Look inside the runtime filesystem.
+mnt=$(podman image mount "$ref")
+check "has dist/ and production node_modules" "$(ls -d "$mnt/app/dist/main.js" "$mnt/app/node_modules/@nestjs/core" | wc -l)" "2"
+check "has no dev dependencies" "$(ls -d "$mnt"/app/node_modules/{jest,typescript,ts-jest,eslint} 2>/dev/null | wc -l)" "0"
+check "has no sources, tests or specs" "$(ls -d "$mnt"/app/{src,test} 2>/dev/null; find "$mnt/app/dist" -name '*.spec.js' | wc -l)" "0"
+check "has no shell, npm or package manager" "$(ls "$mnt"/bin/sh "$mnt"/usr/bin/apt "$mnt"/usr/local/bin/npm 2>/dev/null | wc -l)" "0"
+check "carries no build secret" "$(ls -A "$mnt/run/secrets" 2>/dev/null | wc -l)" "0"
+podman image unmount "$ref" >/dev/null
+
+echo "== a container, read-only, on loopback"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+container=$(podman run -d --read-only --network host \
+  -e PORT="$port" -e HOST=127.0.0.1 -e DELAY_MIN_MS=1000 -e DELAY_MAX_MS=1000 -e SHUTDOWN_DRAIN_MS=300 \
+  "$ref" 2>/dev/null) || fail_now "podman run"
+url=http://127.0.0.1:$port
+for _ in $(seq 50); do curl -fs "$url/readyz" >/dev/null && break; sleep 0.2; done
+
+check "GET /healthz" "$(curl -s -o /dev/null -w '%{http_code}' "$url/healthz")" "200"
+headers=$(curl -s -D - -o /dev/null -H 'X-Image-Test: echo-me' "$url/")
+check "custom header echoed" "$(grep -i '^x-image-test:' <<<"$headers" | tr -d '\r')" "X-Image-Test: echo-me"
+check "Version is the build argument" "$(grep -i '^version:' <<<"$headers" | tr -d '\r')" "Version: $version"
+check "root filesystem is read-only" "$(podman inspect --format '{{.HostConfig.ReadonlyRootfs}}' "$container")" "true"
+pid=$(podman inspect --format '{{.State.Pid}}' "$container")
+check "process runs as uid 65532" "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" "65532"
+check "node is PID 1 in the container" "$(awk '/^NSpid:/ {print $NF}' "/proc/$pid/status")" "1"
+check "HEALTHCHECK passes" "$(podman healthcheck run "$container" >/dev/null 2>&1; echo $?)" "0"
+
+curl -s -o "$work/inflight.body" -w '%{http_code}' "$url/" >"$work/inflight.code" &
+curl_pid=$!
+sleep 0.3
+podman kill --signal TERM "$container" >/dev/null
+wait "$curl_pid"
+check "request in flight at SIGTERM completes" "$(cat "$work/inflight.code")" "200"
+check "container exits 0 after SIGTERM" "$(timeout 20 podman wait "$container")" "0"
+check "shutdown logged as complete" "$(podman logs "$container" 2>/dev/null | tail -1 | grep -c '"msg":"shutdown complete"')" "1"
+
+echo "== size"
+podman image inspect --format '{{.Size}}' "$ref" | awk '{printf "image size: %.1f MB\n", $1 / 1e6}'
+echo "layers: $(podman image inspect --format '{{len .RootFS.Layers}}' "$ref")"
+echo "took $(( $(date +%s) - started )) s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
