@@ -6,7 +6,7 @@ SHELL := /bin/bash
 WITH_NODE := ./scripts/with-node.sh
 SOURCES := $(shell find src -name '*.ts' ! -name '*.spec.ts') tsconfig.json tsconfig.build.json package.json
 
-.PHONY: help run test build lint format typecheck unit e2e clean release push test-image
+.PHONY: help run test build lint format typecheck unit e2e clean release push test-image chart-test deploy destroy
 
 # Container image (see README "Container image"). Override any of these on the command line.
 REGISTRY ?= localhost
@@ -17,6 +17,12 @@ PLATFORM ?=
 IMAGE_REF = $(REGISTRY)/$(IMAGE):$(TAG)
 NPM_CA ?= $(NODE_EXTRA_CA_CERTS)
 BUILD_FLAGS ?=
+# Helm release (make deploy / destroy). helm from PATH, else the one scripts/ensure-helm.sh fetches.
+RELEASE ?= httpserver
+NAMESPACE ?= httpserver
+HELM_ARGS ?=
+HELM = $(shell command -v helm || ./scripts/ensure-helm.sh 4)
+
 IMAGE_ENV = IMAGE_REF='$(IMAGE_REF)' PLATFORM='$(PLATFORM)' VERSION='$(VERSION)' NPM_CA='$(NPM_CA)' \
   BUILD_FLAGS='$(BUILD_FLAGS)' REVISION="$$(git rev-parse HEAD 2>/dev/null)" \
   CREATED="$$(date -u +%Y-%m-%dT%H:%M:%SZ)" SOURCE="$$(git remote get-url origin 2>/dev/null)"
@@ -63,6 +69,18 @@ push: ## Push the image built by release (multi-platform: pushes the manifest li
 
 test-image: ## Build the real Dockerfile with buildah and test the image with podman (needs no daemon)
 	./scripts/image/test-image.sh
+
+chart-test: build ## Lint, render and validate the Helm chart with Helm 3 and 4 (no cluster needed)
+	./scripts/ensure-helm.sh 4 >/dev/null && ./scripts/ensure-helm.sh 3 >/dev/null
+	$(WITH_NODE) npm run --silent test:chart
+
+deploy: ## helm upgrade --install the chart with the image from make release (needs a cluster)
+	$(HELM) upgrade --install $(RELEASE) helm/httpserver --namespace $(NAMESPACE) --create-namespace \
+	  --set image.repository=$(REGISTRY)/$(IMAGE) --set image.tag=$(TAG) --wait --timeout 5m $(HELM_ARGS)
+	$(HELM) test $(RELEASE) --namespace $(NAMESPACE)
+
+destroy: ## helm uninstall the release
+	$(HELM) uninstall $(RELEASE) --namespace $(NAMESPACE) --wait
 
 clean: ## Remove build output, dependencies and the downloaded Node
 	rm -rf dist node_modules .toolchain coverage

@@ -1,4 +1,5 @@
-// Two projects so `--selectProjects unit|e2e` can run either. ts-jest only transpiles
+// Projects so `--selectProjects unit|e2e|chart` can run each; `make test` runs unit and e2e,
+// `make chart-test` runs chart. ts-jest only transpiles
 // (isolatedModules in tsconfig.json) because `make test` type-checks with tsc separately.
 const transform = { '^.+\\.ts$': 'ts-jest' };
 
@@ -18,6 +19,15 @@ module.exports = {
       rootDir: 'test',
       testMatch: ['<rootDir>/**/*.e2e-spec.ts'],
       transform,
+    },
+    {
+      displayName: 'chart',
+      testEnvironment: 'node',
+      rootDir: 'test/chart',
+      testMatch: ['<rootDir>/**/*.chart-spec.ts'],
+      transform,
+      // kubernetes-models packages are ESM-only: their exports name only the "import" condition.
+      testEnvironmentOptions: { customExportConditions: ['node', 'import', 'default'] },
     },
   ],
 };

@@ -1,0 +1,81 @@
+{{/* Chart name, possibly overridden. */}}
+{{- define "httpserver.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Full name: release-chart, unless the release name already contains the chart name. */}}
+{{- define "httpserver.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* chart-version, for the helm.sh/chart label. */}}
+{{- define "httpserver.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels that select the pods; they never change for a release. */}}
+{{- define "httpserver.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "httpserver.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* Recommended labels on every resource. */}}
+{{- define "httpserver.labels" -}}
+helm.sh/chart: {{ include "httpserver.chart" . }}
+{{ include "httpserver.selectorLabels" . }}
+app.kubernetes.io/version: {{ include "httpserver.imageTag" . | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: httpserver
+{{- end }}
+
+{{- define "httpserver.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "httpserver.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "httpserver.imageTag" -}}
+{{- default .Chart.AppVersion .Values.image.tag }}
+{{- end }}
+
+{{- define "httpserver.image" -}}
+{{- printf "%s:%s" .Values.image.repository (include "httpserver.imageTag" .) }}
+{{- end }}
+
+{{/* How many pods run at least: the HPA's minimum when it is on. */}}
+{{- define "httpserver.minReplicas" -}}
+{{- if .Values.autoscaling.enabled }}{{ .Values.autoscaling.minReplicas }}{{ else }}{{ .Values.replicaCount }}{{ end }}
+{{- end }}
+
+{{- define "httpserver.tlsSecretName" -}}
+{{- default (printf "%s-tls" (include "httpserver.fullname" .)) .Values.ingress.tls.secretName }}
+{{- end }}
+
+{{/*
+Checks across values that the schema cannot express. Shutdown timings must nest:
+drain + longest delay < SHUTDOWN_TIMEOUT_MS < grace period, otherwise Kubernetes would SIGKILL
+the pod while it is still answering requests.
+*/}}
+{{- define "httpserver.validateValues" -}}
+{{- $c := .Values.config }}
+{{- if gt (int $c.delayMinMs) (int $c.delayMaxMs) }}
+{{- fail (printf "config.delayMinMs (%d) must not exceed config.delayMaxMs (%d)" (int $c.delayMinMs) (int $c.delayMaxMs)) }}
+{{- end }}
+{{- if le (int $c.shutdownTimeoutMs) (add (int $c.shutdownDrainMs) (int $c.delayMaxMs)) }}
+{{- fail (printf "config.shutdownTimeoutMs (%d) must exceed config.shutdownDrainMs + config.delayMaxMs (%d)" (int $c.shutdownTimeoutMs) (add (int $c.shutdownDrainMs) (int $c.delayMaxMs))) }}
+{{- end }}
+{{- if le (mul (int .Values.terminationGracePeriodSeconds) 1000) (int $c.shutdownTimeoutMs) }}
+{{- fail (printf "terminationGracePeriodSeconds (%d s) must exceed config.shutdownTimeoutMs (%d ms)" (int .Values.terminationGracePeriodSeconds) (int $c.shutdownTimeoutMs)) }}
+{{- end }}
+{{- end }}

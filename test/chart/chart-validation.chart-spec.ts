@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { helm, type HelmMajor, render, ROOT, template } from './support/helm';
+import { schemaErrors, unknownFieldErrors } from './support/k8s-schemas';
+import { findOne, type Manifest, parseManifests } from './support/manifests';
+import { semanticProblems } from './support/semantics';
+
+jest.setTimeout(60_000);
+
+const FIXTURES = join(__dirname, 'fixtures');
+const TYPED = join(ROOT, 'test', 'chart', '.typed', 'fixtures');
+const fixture = (name: string): Manifest[] => parseManifests(readFileSync(join(FIXTURES, name), 'utf8'));
+const labelled = (docs: Manifest[]) =>
+  docs.map((doc) => ({ label: `${doc.kind}/${doc.metadata.name}`, doc }));
+
+describe('the manifest validator', () => {
+  it('rejects a misspelled Deployment field (livenessProbes)', () => {
+    const errors = unknownFieldErrors(labelled(fixture('broken-deployment.yaml')), TYPED);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^Deployment\/broken .*'"livenessProbes"' does not exist in type 'IContainer'/);
+  });
+
+  it('rejects a typo inside a ServiceMonitor endpoint (intervall)', () => {
+    const errors = unknownFieldErrors(labelled(fixture('broken-servicemonitor.yaml')), TYPED);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^ServiceMonitor\/broken .*'"intervall"' does not exist in type 'IEndpoint'/);
+  });
+
+  it('rejects wrong types, missing required fields and bad enums', () => {
+    const docs = render(4);
+    const d = findOne(docs, 'Deployment');
+    d.spec.replicas = 'two';
+    d.spec.strategy.type = 'Sideways';
+    delete d.spec.selector;
+    const errors = schemaErrors(labelled([d]));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/replicas/);
+    expect(errors[0]).toMatch(/strategy/);
+    expect(errors[0]).toMatch(/selector/);
+  });
+
+  it('rejects a kind it has no schema for', () => {
+    const doc = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } } as Manifest;
+    expect(schemaErrors(labelled([doc]))).toEqual(['Widget/w: no schema for example.com/v1 Widget']);
+  });
+});
+
+describe('the semantic checks catch a broken rendering', () => {
+  const served = new Set(['/livez', '/readyz', '/healthz', '/metrics']);
+  const broken = (mutate: (docs: Manifest[]) => void): string[] => {
+    const docs = render(4, { set: ['serviceMonitor.enabled=true', 'ingress.enabled=true'] });
+    mutate(docs);
+    return semanticProblems(docs, served);
+  };
+  const app = (docs: Manifest[]) => findOne(docs, 'Deployment').spec.template.spec.containers[0];
+
+  it.each<[string, (docs: Manifest[]) => void, RegExp]>([
+    [
+      'requests below limits',
+      (d) => (app(d).resources.requests.memory = '128Mi'),
+      /memory request 128Mi != limit/,
+    ],
+    [
+      'a probe path the app does not serve',
+      (d) => (app(d).readinessProbe.httpGet.path = '/ready'),
+      /readinessProbe path \/ready is not served/,
+    ],
+    [
+      'a probe port the app does not listen on',
+      (d) => (app(d).livenessProbe.httpGet.port = 9090),
+      /livenessProbe port 9090/,
+    ],
+    [
+      'a Service targetPort the pod lacks',
+      (d) => (findOne(d, 'Service').spec.ports[0].targetPort = 'web'),
+      /targets web/,
+    ],
+    [
+      'a ServiceMonitor port name the Service lacks',
+      (d) => (findOne(d, 'ServiceMonitor').spec.endpoints[0].port = 'metrics'),
+      /ServiceMonitor port metrics/,
+    ],
+    [
+      'an Ingress backend naming another Service',
+      (d) => (findOne(d, 'Ingress').spec.rules[0].http.paths[0].backend.service.name = 'other'),
+      /Ingress backend other/,
+    ],
+    [
+      'a grace period shorter than drain + delay',
+      (d) => (findOne(d, 'Deployment').spec.template.spec.terminationGracePeriodSeconds = 8),
+      /grace period 8000 ms/,
+    ],
+    [
+      'a writable root filesystem',
+      (d) => (app(d).securityContext.readOnlyRootFilesystem = false),
+      /read-only/,
+    ],
+    [
+      'a PDB selecting other pods',
+      (d) => (findOne(d, 'PodDisruptionBudget').spec.selector.matchLabels = { app: 'x' }),
+      /PodDisruptionBudget does not select/,
+    ],
+    [
+      'maxUnavailable above 0',
+      (d) => (findOne(d, 'Deployment').spec.strategy.rollingUpdate.maxUnavailable = 1),
+      /maxUnavailable 0/,
+    ],
+  ])('%s', (_name, mutate, expected) => {
+    const problems = broken(mutate);
+    expect(problems.join('\n')).toMatch(expected);
+  });
+});
+
+describe.each<HelmMajor>([4, 3])('values checks with Helm %d', (major) => {
+  it('values.schema.json rejects a bad values file, naming each bad key', () => {
+    const result = template(major, { valuesFiles: [join(FIXTURES, 'bad-values.yaml')] });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/replicaCount/);
+    expect(result.stderr).toMatch(/logLevel/);
+    expect(result.stderr).toMatch(/periodSecond/);
+  });
+
+  it.each([
+    ['an unknown top-level key', 'livenessProbes=1', /livenessProbes/],
+    ['a wrong type', 'replicaCount=two', /replicaCount/],
+    ['a bad quantity', 'resources.limits.memory=lots', /memory/],
+    ['a bad duration', 'serviceMonitor.interval=often', /interval/],
+  ])('rejects %s', (_name, assignment, expected) => {
+    const result = template(major, { set: [assignment] });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(expected);
+  });
+
+  it.each([
+    [
+      'a grace period not above SHUTDOWN_TIMEOUT_MS',
+      'terminationGracePeriodSeconds=25',
+      /terminationGracePeriodSeconds \(25 s\) must exceed config.shutdownTimeoutMs \(25000 ms\)/,
+    ],
+    [
+      'a shutdown timeout not above drain + delay',
+      'config.shutdownTimeoutMs=6000',
+      /config.shutdownTimeoutMs \(6000\) must exceed/,
+    ],
+    [
+      'inverted delay bounds',
+      'config.delayMinMs=3000',
+      /config.delayMinMs \(3000\) must not exceed config.delayMaxMs \(2000\)/,
+    ],
+  ])('refuses %s with a clear message', (_name, assignment, expected) => {
+    const result = helm(major, ['template', 'rel', join(ROOT, 'helm', 'httpserver'), '--set', assignment]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(expected);
+  });
+});

@@ -1,0 +1,193 @@
+import { findAll, findOne, type Manifest } from './manifests';
+
+/** Minimum time the grace period must leave beyond drain + longest delay, for the handler and the log flush. */
+export const GRACE_MARGIN_MS = 5000;
+
+function matches(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
+  if (selector === undefined || Object.keys(selector).length === 0) return false;
+  return Object.entries(selector).every(([key, value]) => labels?.[key] === value);
+}
+
+interface Container {
+  name: string;
+  ports?: { name?: string; containerPort: number }[];
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  securityContext?: Record<string, unknown> & { capabilities?: { drop?: string[] } };
+  startupProbe?: { httpGet?: { path: string; port: string | number } };
+  readinessProbe?: { httpGet?: { path: string; port: string | number } };
+  livenessProbe?: { httpGet?: { path: string; port: string | number } };
+  volumeMounts?: { name: string; mountPath: string }[];
+}
+
+/**
+ * Cross-document checks on one rendering. `servedPaths` are paths the real app answers (not 404).
+ * Returns one sentence per problem; an empty list means the rendering is consistent.
+ */
+export function semanticProblems(manifests: Manifest[], servedPaths: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  const problem = (text: string): void => {
+    problems.push(text);
+  };
+
+  const deployment = findOne(manifests, 'Deployment');
+  const config = findOne(manifests, 'ConfigMap').data ?? {};
+  const service = findOne(manifests, 'Service');
+  const podTemplate = deployment.spec.template;
+  const podSpec = podTemplate.spec;
+  const podLabels = podTemplate.metadata.labels as Record<string, string>;
+  const app = (podSpec.containers as Container[]).find((c) => c.name === 'httpserver');
+  if (app === undefined) return ['the Deployment has no httpserver container'];
+  const appPort = Number(config.PORT);
+  const portByName = new Map((app.ports ?? []).map((p) => [p.name, p.containerPort]));
+
+  for (const m of manifests) {
+    for (const key of [
+      'app.kubernetes.io/name',
+      'app.kubernetes.io/instance',
+      'app.kubernetes.io/version',
+      'app.kubernetes.io/managed-by',
+      'helm.sh/chart',
+    ]) {
+      if (!m.metadata.labels?.[key]) problem(`${m.kind}/${m.metadata.name} lacks the label ${key}`);
+    }
+  }
+
+  // Resources: Guaranteed QoS for every container the chart runs, the helm test pod's included.
+  const pods = [podSpec, ...findAll(manifests, 'Pod').map((p) => p.spec)];
+  for (const container of pods.flatMap((spec) => spec.containers as Container[])) {
+    const { requests = {}, limits = {} } = container.resources ?? {};
+    for (const resource of ['cpu', 'memory']) {
+      if (requests[resource] === undefined || requests[resource] !== limits[resource]) {
+        problem(
+          `container ${container.name}: ${resource} request ${requests[resource]} != limit ${limits[resource]} (not Guaranteed)`,
+        );
+      }
+    }
+  }
+
+  // The app listens where the pod says it does, and the probes ask it things it answers.
+  if (portByName.get('http') !== appPort)
+    problem(`container port "http" is ${portByName.get('http')}, the app listens on PORT=${appPort}`);
+  for (const probeName of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) {
+    const probe = app[probeName]?.httpGet;
+    if (probe === undefined) {
+      problem(`no httpGet ${probeName}`);
+      continue;
+    }
+    const port = typeof probe.port === 'string' ? portByName.get(probe.port) : probe.port;
+    if (port !== appPort) problem(`${probeName} port ${probe.port} is not the app's port ${appPort}`);
+    if (!servedPaths.has(probe.path)) problem(`${probeName} path ${probe.path} is not served by the app`);
+  }
+  if (app.readinessProbe?.httpGet?.path !== '/readyz')
+    problem('the readiness probe must use /readyz (it fails as soon as shutdown begins)');
+  if (!['/livez', '/healthz'].includes(app.livenessProbe?.httpGet?.path ?? ''))
+    problem('the liveness probe must use /livez or /healthz');
+
+  // Rollouts and shutdown.
+  const strategy = deployment.spec.strategy;
+  if (strategy?.type !== 'RollingUpdate' || strategy.rollingUpdate?.maxUnavailable !== 0)
+    problem('rolling update must have maxUnavailable 0');
+  if (!(deployment.spec.minReadySeconds > 0)) problem('minReadySeconds must be positive');
+  if (!podTemplate.metadata.annotations?.['checksum/config'])
+    problem('no checksum/config annotation to roll pods on config changes');
+  const graceMs = Number(podSpec.terminationGracePeriodSeconds) * 1000;
+  const drainPlusDelay = Number(config.SHUTDOWN_DRAIN_MS) + Number(config.DELAY_MAX_MS);
+  if (!(graceMs >= drainPlusDelay + GRACE_MARGIN_MS))
+    problem(
+      `grace period ${graceMs} ms does not cover drain + delay ${drainPlusDelay} ms + ${GRACE_MARGIN_MS} ms`,
+    );
+  if (!(graceMs > Number(config.SHUTDOWN_TIMEOUT_MS)))
+    problem(`grace period ${graceMs} ms does not exceed SHUTDOWN_TIMEOUT_MS ${config.SHUTDOWN_TIMEOUT_MS}`);
+
+  // Security.
+  const podSecurity = podSpec.securityContext ?? {};
+  if (podSecurity.runAsNonRoot !== true || !(podSecurity.runAsUser > 0))
+    problem('pod must run as a numeric non-root user');
+  if (podSecurity.seccompProfile?.type !== 'RuntimeDefault')
+    problem('pod seccompProfile must be RuntimeDefault');
+  if (podSpec.automountServiceAccountToken !== false) problem('pod must not mount a service account token');
+  const security = app.securityContext ?? {};
+  if (security.readOnlyRootFilesystem !== true) problem('root filesystem must be read-only');
+  if (security.allowPrivilegeEscalation !== false) problem('privilege escalation must be off');
+  if (!security.capabilities?.drop?.includes('ALL')) problem('all capabilities must be dropped');
+  const tmpMount = app.volumeMounts?.find((v) => v.mountPath === '/tmp');
+  const tmpVolume = (podSpec.volumes ?? []).find((v: { name: string }) => v.name === tmpMount?.name);
+  if (tmpVolume?.emptyDir === undefined) problem('/tmp must be an emptyDir');
+  const serviceAccounts = findAll(manifests, 'ServiceAccount');
+  if (serviceAccounts.length > 0) {
+    if (serviceAccounts[0]!.metadata.name !== podSpec.serviceAccountName)
+      problem('pods do not use the chart ServiceAccount');
+    if (serviceAccounts[0]!.automountServiceAccountToken !== false)
+      problem('the ServiceAccount must not automount its token');
+  }
+
+  // Selectors and port references between documents.
+  if (!matches(deployment.spec.selector.matchLabels, podLabels))
+    problem('the Deployment selector does not match its pods');
+  if (!matches(service.spec.selector, podLabels)) problem('the Service selector does not match the pods');
+  const servicePortNames = new Set((service.spec.ports as { name: string }[]).map((p) => p.name));
+  for (const port of service.spec.ports as { name: string; targetPort: string | number }[]) {
+    const target = typeof port.targetPort === 'string' ? portByName.get(port.targetPort) : port.targetPort;
+    if (target === undefined)
+      problem(`Service port ${port.name} targets ${port.targetPort}, which the pod does not have`);
+  }
+  for (const monitor of findAll(manifests, 'ServiceMonitor')) {
+    if (!matches(monitor.spec.selector.matchLabels, service.metadata.labels))
+      problem('the ServiceMonitor does not select the Service');
+    for (const endpoint of monitor.spec.endpoints as { port: string; path: string }[]) {
+      if (!servicePortNames.has(endpoint.port))
+        problem(`ServiceMonitor port ${endpoint.port} is not a Service port`);
+      if (!servedPaths.has(endpoint.path))
+        problem(`ServiceMonitor path ${endpoint.path} is not served by the app`);
+    }
+  }
+  for (const ingress of findAll(manifests, 'Ingress')) {
+    for (const rule of ingress.spec.rules as {
+      http: { paths: { backend: { service: { name: string; port: { name?: string; number?: number } } } }[] };
+    }[]) {
+      for (const { backend } of rule.http.paths) {
+        if (backend.service.name !== service.metadata.name)
+          problem(`Ingress backend ${backend.service.name} is not the Service`);
+        const port = backend.service.port;
+        const known =
+          port.name !== undefined
+            ? servicePortNames.has(port.name)
+            : (service.spec.ports as { port: number }[]).some((p) => p.port === port.number);
+        if (!known) problem(`Ingress backend port ${JSON.stringify(port)} is not a Service port`);
+      }
+    }
+    for (const tls of ingress.spec.tls ?? []) {
+      const hosts = new Set((ingress.spec.rules as { host: string }[]).map((r) => r.host));
+      if (!(tls.hosts as string[]).every((h) => hosts.has(h)))
+        problem('Ingress TLS hosts differ from its rules');
+    }
+  }
+  for (const pdb of findAll(manifests, 'PodDisruptionBudget')) {
+    if (!matches(pdb.spec.selector.matchLabels, podLabels))
+      problem('the PodDisruptionBudget does not select the pods');
+  }
+  for (const hpa of findAll(manifests, 'HorizontalPodAutoscaler')) {
+    const target = hpa.spec.scaleTargetRef;
+    if (target.kind !== 'Deployment' || target.name !== deployment.metadata.name)
+      problem('the HPA does not scale the Deployment');
+    if (deployment.spec.replicas !== undefined) problem('with an HPA the Deployment must not set replicas');
+  }
+  for (const policy of findAll(manifests, 'NetworkPolicy')) {
+    if (!matches(policy.spec.podSelector.matchLabels, podLabels))
+      problem('the NetworkPolicy does not select the pods');
+    for (const rule of policy.spec.ingress as { ports: { port: string | number }[] }[]) {
+      for (const { port } of rule.ports) {
+        if (typeof port === 'string' && !portByName.has(port))
+          problem(`NetworkPolicy port ${port} is not a pod port`);
+      }
+    }
+  }
+  for (const spread of podSpec.topologySpreadConstraints ?? []) {
+    if (!matches(spread.labelSelector.matchLabels, podLabels))
+      problem(`topology spread on ${spread.topologyKey} does not select the pods`);
+  }
+  return problems;
+}
