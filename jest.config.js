@@ -1,5 +1,5 @@
 // Projects so `--selectProjects unit|e2e|chart` can run each; `make test` runs unit and e2e,
-// `make chart-test` runs chart. ts-jest only transpiles
+// `make chart-test` runs chart, `make test-observability` runs observability. ts-jest only transpiles
 // (isolatedModules in tsconfig.json) because `make test` type-checks with tsc separately.
 const transform = { '^.+\\.ts$': 'ts-jest' };
 
@@ -28,6 +28,13 @@ module.exports = {
       transform,
       // kubernetes-models packages are ESM-only: their exports name only the "import" condition.
       testEnvironmentOptions: { customExportConditions: ['node', 'import', 'default'] },
+    },
+    {
+      displayName: 'observability',
+      testEnvironment: 'node',
+      rootDir: 'test',
+      testMatch: ['<rootDir>/observability/**/*.obs-spec.ts'],
+      transform,
     },
   ],
 };

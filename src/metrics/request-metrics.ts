@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Histogram } from 'prom-client';
+import { PRESET_ROUTES } from './metric-names';
 
 type LatencyChild = ReturnType<Histogram['labels']>;
 
@@ -12,7 +13,9 @@ export class RequestMetrics {
   constructor(
     @InjectMetric('http_request_duration_seconds')
     private readonly duration: Histogram<'method' | 'route' | 'status_code'>,
-  ) {}
+  ) {
+    for (const route of PRESET_ROUTES) duration.zero({ method: 'GET', route, status_code: '200' });
+  }
 
   observe(method: string, route: string, statusCode: number, seconds: number): void {
     const key = `${method} ${statusCode} ${route}`;

@@ -132,12 +132,14 @@ describe('what each values file turns on', () => {
     expect(kinds('everything-on')).toEqual([
       'Certificate',
       'ConfigMap',
+      'ConfigMap',
       'Deployment',
       'HorizontalPodAutoscaler',
       'Ingress',
       'NetworkPolicy',
       'Pod',
       'PodDisruptionBudget',
+      'PrometheusRule',
       'Service',
       'ServiceAccount',
       'ServiceMonitor',
@@ -195,7 +197,7 @@ describe('what each values file turns on', () => {
   it('the ConfigMap holds the service environment and a change rolls the pods', () => {
     const before = byKey('helm4 k8s1.35.0 defaults');
     const after = render(4, { set: ['config.logLevel=debug'] });
-    expect(findOne(after, 'ConfigMap').data).toMatchObject({
+    expect(findAll(after, 'ConfigMap')[0]!.data).toMatchObject({
       LOG_LEVEL: 'debug',
       PORT: '8080',
       DELAY_MAX_MS: '2000',

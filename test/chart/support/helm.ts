@@ -34,6 +34,8 @@ export function helm(major: HelmMajor, args: string[]): HelmResult {
 export interface RenderOptions {
   valuesFiles?: string[];
   set?: string[];
+  /** --set-json assignments, for numbers Helm's --set would turn into strings (0.2). */
+  setJson?: string[];
   kubeVersion?: string;
   chart?: string;
 }
@@ -43,6 +45,7 @@ export function valueArgs(options: RenderOptions): string[] {
   return [
     ...(options.valuesFiles ?? []).flatMap((file) => ['--values', file]),
     ...(options.set ?? []).flatMap((assignment) => ['--set', assignment]),
+    ...(options.setJson ?? []).flatMap((assignment) => ['--set-json', assignment]),
   ];
 }
 

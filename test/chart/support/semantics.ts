@@ -33,7 +33,9 @@ export function semanticProblems(manifests: Manifest[], servedPaths: ReadonlySet
   };
 
   const deployment = findOne(manifests, 'Deployment');
-  const config = findOne(manifests, 'ConfigMap').data ?? {};
+  const configMapName = deployment.spec.template.spec.containers[0].envFrom?.[0]?.configMapRef?.name;
+  const config = findAll(manifests, 'ConfigMap').find((m) => m.metadata.name === configMapName)?.data;
+  if (config === undefined) return [`the ConfigMap ${configMapName} loaded with envFrom is not rendered`];
   const service = findOne(manifests, 'Service');
   const podTemplate = deployment.spec.template;
   const podSpec = podTemplate.spec;
