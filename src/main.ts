@@ -1,11 +1,25 @@
 import { ConfigError } from './common/config/config-error';
 import { loadConfig } from './common/config/load-config';
 import { createLogger } from './common/logging/create-logger';
-import { startServer } from './common/server/start-server';
+
+function main(): void {
+  const config = loadConfig();
+  // Tracing patches http and Express as they load, so both modules are required here, in this
+  // order, instead of imported at the top (imports would load Nest before tracing starts).
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const tracing = config.tracing.enabled
+    ? (
+        require('./common/tracing/start-tracing') as typeof import('./common/tracing/start-tracing')
+      ).startTracing(config)
+    : undefined;
+  const { startServer } =
+    require('./common/server/start-server') as typeof import('./common/server/start-server');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  void startServer(config, createLogger(config.logLevel), tracing);
+}
 
 try {
-  const config = loadConfig();
-  void startServer(config, createLogger(config.logLevel));
+  main();
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   const line = {

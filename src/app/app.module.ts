@@ -11,6 +11,7 @@ import { LoggingModule } from '../common/logging/logging.module';
 import { HealthModule } from '../health/health.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { AppController } from './app.controller';
+import { BackendClient } from './backend-client';
 
 /** The root module, built from configuration that was validated before Nest started. */
 @Module({})
@@ -27,6 +28,7 @@ export class AppModule {
       ],
       controllers: [AppController],
       providers: [
+        BackendClient,
         HttpExchangeService,
         { provide: APP_INTERCEPTOR, useClass: HttpExchangeInterceptor },
         { provide: APP_FILTER, useClass: UnroutedExchangeFilter },

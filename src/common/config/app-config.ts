@@ -19,7 +19,32 @@ export interface AppConfig {
     readonly requestTimeoutMs: number;
     readonly keepAliveTimeoutMs: number;
   };
+  /** Services GET / calls in turn (BACKEND_URL), and how long each may take. */
+  readonly backends: { readonly urls: readonly string[]; readonly timeoutMs: number };
+  readonly tracing: TracingConfig;
 }
+
+/** OpenTelemetry settings from the standard OTEL_* variables; the exporter reads its own (endpoint, headers). */
+export interface TracingConfig {
+  /** True when an OTLP endpoint is set and the SDK is not disabled. */
+  readonly enabled: boolean;
+  readonly serviceName: string;
+  readonly sampler: TracesSampler;
+  /** Ratio for the traceidratio samplers, 0-1. */
+  readonly samplerArg: number;
+  /** OTEL_BSP_SCHEDULE_DELAY: how long spans are batched before export. */
+  readonly scheduleDelayMs: number;
+}
+
+export const TRACES_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+export type TracesSampler = (typeof TRACES_SAMPLERS)[number];
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

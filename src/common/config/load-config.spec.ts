@@ -47,6 +47,54 @@ describe('loadConfig', () => {
       trustProxy: ['10.0.0.0/8', 'loopback'],
       shutdown: { drainMs: 100, timeoutMs: 200 },
       server: { headersTimeoutMs: 2000, requestTimeoutMs: 3000, keepAliveTimeoutMs: 4000 },
+      backends: { urls: [], timeoutMs: 10_000 },
+      tracing: {
+        enabled: false,
+        serviceName: 'httpserver',
+        sampler: 'parentbased_always_on',
+        samplerArg: 1,
+        scheduleDelayMs: 5000,
+      },
+    });
+  });
+
+  it('leaves tracing off without an OTLP endpoint, and reads the OTEL_* variables', () => {
+    expect(loadConfig({}).tracing).toEqual({
+      enabled: false,
+      serviceName: 'httpserver',
+      sampler: 'parentbased_always_on',
+      samplerArg: 1,
+      scheduleDelayMs: 5000,
+    });
+    const config = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318',
+      OTEL_SERVICE_NAME: 'service0',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+    });
+    expect(config.tracing).toEqual({
+      enabled: true,
+      serviceName: 'service0',
+      sampler: 'parentbased_traceidratio',
+      samplerArg: 0.25,
+      scheduleDelayMs: 200,
+    });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://x/v1/traces' }).tracing.enabled).toBe(
+      true,
+    );
+    expect(
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x', OTEL_SDK_DISABLED: 'true' }).tracing.enabled,
+    ).toBe(false);
+    expect(
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x', OTEL_TRACES_EXPORTER: 'none' }).tracing.enabled,
+    ).toBe(false);
+  });
+
+  it('reads BACKEND_URL as a list of URLs', () => {
+    expect(loadConfig({ BACKEND_URL: 'http://service1:8080/, https://service2/x' }).backends).toEqual({
+      urls: ['http://service1:8080/', 'https://service2/x'],
+      timeoutMs: 10_000,
     });
   });
 
@@ -79,6 +127,13 @@ describe('loadConfig', () => {
     ['SHUTDOWN_TIMEOUT_MS', { SHUTDOWN_DRAIN_MS: '5000', SHUTDOWN_TIMEOUT_MS: '5000' }],
     ['REQUEST_TIMEOUT_MS', { HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '10000' }],
     ['HOST', { HOST: 'a b' }],
+    ['BACKEND_URL', { BACKEND_URL: 'http://ok/,ftp://nope/' }],
+    ['BACKEND_URL', { BACKEND_URL: 'service1:8080' }],
+    ['BACKEND_TIMEOUT_MS', { BACKEND_TIMEOUT_MS: '0' }],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }],
+    ['OTEL_EXPORTER_OTLP_PROTOCOL', { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }],
+    ['OTEL_TRACES_SAMPLER', { OTEL_TRACES_SAMPLER: 'sometimes' }],
+    ['OTEL_TRACES_SAMPLER_ARG', { OTEL_TRACES_SAMPLER_ARG: '1.5' }],
   ])('rejects a bad %s with a message naming it', (variable, env) => {
     let caught: unknown;
     try {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { validateHeaderValue } from 'node:http';
 import { join } from 'node:path';
-import { AppConfig, LOG_LEVELS, TrustProxy } from './app-config';
+import { AppConfig, LOG_LEVELS, TRACES_SAMPLERS, TracingConfig, TrustProxy } from './app-config';
 import { ConfigError } from './config-error';
 import { EnvReader, isHeaderName, isTrustedProxyEntry } from './env-parsers';
 
@@ -60,6 +60,48 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: readTrustProxy(read),
     shutdown,
     server,
+    backends: {
+      urls: readBackendUrls(read),
+      timeoutMs: read.integer('BACKEND_TIMEOUT_MS', 10_000, 1, 600_000),
+    },
+    tracing: readTracing(read),
+  };
+}
+
+function readBackendUrls(read: EnvReader): string[] {
+  return read.list('BACKEND_URL').map((url) => {
+    if (!URL.canParse(url) || !['http:', 'https:'].includes(new URL(url).protocol)) {
+      throw new ConfigError('BACKEND_URL', url, 'comma-separated http:// or https:// URLs');
+    }
+    return url;
+  });
+}
+
+function readTracing(read: EnvReader): TracingConfig {
+  let hasEndpoint = false;
+  for (const name of ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT']) {
+    const endpoint = read.raw(name)?.trim();
+    if (endpoint === undefined) continue;
+    if (!URL.canParse(endpoint) || !['http:', 'https:'].includes(new URL(endpoint).protocol)) {
+      throw new ConfigError(name, endpoint, 'an http:// or https:// URL of an OTLP/HTTP receiver');
+    }
+    hasEndpoint = true;
+  }
+  // Only OTLP over HTTP with JSON is built in: it needs no protobuf or gRPC stack in the image.
+  read.oneOf('OTEL_EXPORTER_OTLP_PROTOCOL', 'http/json', ['http/json']);
+  const disabled = read.oneOf('OTEL_SDK_DISABLED', 'false', ['true', 'false']) === 'true';
+  const exporter = read.oneOf('OTEL_TRACES_EXPORTER', 'otlp', ['otlp', 'none']);
+  const samplerArg = read.raw('OTEL_TRACES_SAMPLER_ARG')?.trim() ?? '1';
+  const ratio = Number(samplerArg);
+  if (samplerArg === '' || !Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
+    throw new ConfigError('OTEL_TRACES_SAMPLER_ARG', samplerArg, 'a number from 0 to 1');
+  }
+  return {
+    enabled: hasEndpoint && !disabled && exporter === 'otlp',
+    serviceName: read.raw('OTEL_SERVICE_NAME')?.trim() ?? 'httpserver',
+    sampler: read.oneOf('OTEL_TRACES_SAMPLER', 'parentbased_always_on', TRACES_SAMPLERS),
+    samplerArg: ratio,
+    scheduleDelayMs: read.integer('OTEL_BSP_SCHEDULE_DELAY', 5000, 0, 600_000),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
+import type { Tracing } from '../tracing/start-tracing';
 import { LifecycleState } from './lifecycle-state';
 
 /** How often idle keep-alive sockets are closed while the server waits for in-flight requests. */
@@ -31,10 +32,15 @@ function closeServer(server: Server): Promise<void> {
 /**
  * The shutdown sequence, in order. On SIGTERM or SIGINT: fail readiness; keep serving for the drain
  * so load balancers stop sending traffic; stop accepting; let in-flight requests (delays included)
- * finish; close Nest; flush; exit 0. The timeout, started with the sequence, bounds all of it and
+ * finish; close Nest; export the buffered spans; flush the log; exit 0. The timeout, started with the sequence, bounds all of it and
  * exits 1. A second signal exits at once.
  */
-export function installGracefulShutdown(app: INestApplication, config: AppConfig, logger: Logger): void {
+export function installGracefulShutdown(
+  app: INestApplication,
+  config: AppConfig,
+  logger: Logger,
+  tracing?: Tracing,
+): void {
   const lifecycle = app.get(LifecycleState);
   const { drainMs, timeoutMs } = config.shutdown;
 
@@ -52,6 +58,7 @@ export function installGracefulShutdown(app: INestApplication, config: AppConfig
     logger.info({ inFlightRequests: lifecycle.inFlightRequests }, 'drain over: closing the listener');
     await closeServer(app.getHttpServer() as Server);
     await app.close();
+    await tracing?.shutdown();
     logger.info('shutdown complete');
     exitAfterFlush(logger, 0);
   };

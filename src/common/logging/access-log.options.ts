@@ -1,4 +1,7 @@
+import { context, trace } from '@opentelemetry/api';
+import { getRPCMetadata } from '@opentelemetry/core';
 import type { Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Logger, LevelWithSilent } from 'pino';
 import type { Options } from 'pino-http';
@@ -13,6 +16,25 @@ const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 function pathOf(url: string): string {
   const query = url.indexOf('?');
   return query === -1 ? url : url.slice(0, query);
+}
+
+const TRACE_FIELDS = Symbol('httpserver.traceFields');
+
+/**
+ * trace_id and span_id of the request's HTTP server span, so a log line leads to its trace. pino-http
+ * calls this when the request arrives, inside the request's context, and again when it ends, when
+ * another context may be active: the first answer is kept so the line never carries two. Without
+ * tracing there is no span and nothing is added.
+ */
+function traceFields(req: IncomingMessage & { [TRACE_FIELDS]?: object }): object {
+  if (req[TRACE_FIELDS] === undefined) {
+    // The HTTP server span, which the http instrumentation keeps in the RPC metadata; the active
+    // span here is Express's middleware span.
+    const active = context.active();
+    const span = (getRPCMetadata(active)?.span ?? trace.getSpan(active))?.spanContext();
+    req[TRACE_FIELDS] = span === undefined ? {} : { trace_id: span.traceId, span_id: span.spanId };
+  }
+  return req[TRACE_FIELDS];
 }
 
 /** The fields of an access-log line. Headers are never logged, so Authorization and Cookie cannot leak. */
@@ -37,6 +59,7 @@ export function accessLogOptions(logger: Logger): Options {
     wrapSerializers: false,
     serializers: { req: () => undefined, res: () => undefined },
     customAttributeKeys: { reqId: 'reqId', responseTime: 'responseTimeMs' },
+    customProps: traceFields,
     genReqId: (req, res) => {
       const incoming = req.headers['x-request-id'];
       const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();

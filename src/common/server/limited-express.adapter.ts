@@ -1,4 +1,5 @@
 import { ExpressAdapter } from '@nestjs/platform-express';
+import express from 'express';
 import { createServer, type RequestListener } from 'node:http';
 import type { AppConfig } from '../config/app-config';
 
@@ -8,10 +9,14 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 /**
  * Express adapter whose HTTP server is created with the service's timeouts. Nest's own adapter
  * calls createServer() without options, and the timeout check interval can only be set there.
+ *
+ * It also creates the Express instance itself: Nest loads express through an ESM import, which
+ * OpenTelemetry's require hook does not see, so Express would go untraced. Our require('express')
+ * is seen and patches the module that Nest shares.
  */
 export class LimitedExpressAdapter extends ExpressAdapter {
   constructor(private readonly limits: AppConfig['server']) {
-    super();
+    super(express());
   }
 
   override initHttpServer(): void {

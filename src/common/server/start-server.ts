@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
+import type { Tracing } from '../tracing/start-tracing';
 import { exitAfterFlush, installGracefulShutdown } from '../lifecycle/graceful-shutdown';
 import { LifecycleState } from '../lifecycle/lifecycle-state';
 import { createApp } from './create-app';
@@ -9,7 +10,7 @@ import { createApp } from './create-app';
  * Start-up, in order: a crash from here on is logged as fatal and exits 1; every module
  * initialises; signals are handled; then the server listens and readiness turns green.
  */
-export async function startServer(config: AppConfig, logger: Logger): Promise<void> {
+export async function startServer(config: AppConfig, logger: Logger, tracing?: Tracing): Promise<void> {
   const fatal = (message: string) => (error: unknown) => {
     logger.fatal({ err: error }, message);
     exitAfterFlush(logger, 1);
@@ -19,11 +20,14 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<vo
 
   try {
     const app = await createApp(config, logger);
-    installGracefulShutdown(app, config, logger);
+    installGracefulShutdown(app, config, logger, tracing);
     await (config.host === undefined ? app.listen(config.port) : app.listen(config.port, config.host));
     app.get(LifecycleState).markListening();
     const { port } = app.getHttpServer().address() as AddressInfo;
-    logger.info({ port, host: config.host ?? '*', version: config.version }, 'listening');
+    logger.info(
+      { port, host: config.host ?? '*', version: config.version, tracing: tracing !== undefined },
+      'listening',
+    );
   } catch (error) {
     fatal('start-up failed')(error);
   }

@@ -1,0 +1,113 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { APP_CONFIG, type AppConfig } from '../common/config/app-config';
+import { tracingInjectsHeaders } from '../common/tracing/start-tracing';
+
+/** Headers Istio asks applications to pass on so Envoy can join the spans of one request. */
+export const FORWARDED_TRACE_HEADERS = [
+  'x-request-id',
+  'x-b3-traceid',
+  'x-b3-spanid',
+  'x-b3-parentspanid',
+  'x-b3-sampled',
+  'x-b3-flags',
+  'b3',
+  'traceparent',
+  'tracestate',
+  'x-ot-span-context',
+  'baggage',
+];
+
+/** With tracing on, the propagators write these for the client span; copying the incoming ones would clash. */
+const PROPAGATED_BY_TRACING = new Set([
+  'x-b3-traceid',
+  'x-b3-spanid',
+  'x-b3-parentspanid',
+  'x-b3-sampled',
+  'x-b3-flags',
+  'b3',
+  'traceparent',
+  'tracestate',
+  'baggage',
+]);
+
+/** How much of a backend's answer is kept in ours. */
+const MAX_BODY_CHARS = 4096;
+
+export type BackendOutcome = 'ok' | 'failed' | 'timeout';
+
+export interface BackendAnswer {
+  url: string;
+  outcome: BackendOutcome;
+  status?: number;
+  durationMs: number;
+  body?: unknown;
+  error?: string;
+}
+
+/** Calls the BACKEND_URL services, all at once, each bounded by BACKEND_TIMEOUT_MS. */
+@Injectable()
+export class BackendClient {
+  readonly urls: readonly string[];
+  private readonly timeoutMs: number;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.urls = config.backends.urls;
+    this.timeoutMs = config.backends.timeoutMs;
+  }
+
+  callAll(req: Request): Promise<BackendAnswer[]> {
+    const headers = this.forwardedHeaders(req);
+    return Promise.all(this.urls.map((url) => this.call(url, headers)));
+  }
+
+  private forwardedHeaders(req: Request): Record<string, string> {
+    const skip = tracingInjectsHeaders() ? PROPAGATED_BY_TRACING : new Set<string>();
+    const headers: Record<string, string> = { accept: 'application/json' };
+    for (const name of FORWARDED_TRACE_HEADERS) {
+      const value = req.headers[name];
+      if (typeof value === 'string' && !skip.has(name)) headers[name] = value;
+    }
+    // The id the access log and the response carry: incoming when it was sane, else the generated one.
+    if (typeof req.id === 'string' || typeof req.id === 'number') headers['x-request-id'] = String(req.id);
+    return headers;
+  }
+
+  private async call(url: string, headers: Record<string, string>): Promise<BackendAnswer> {
+    const started = performance.now();
+    const elapsed = (): number => Math.round(performance.now() - started);
+    try {
+      const response = await fetch(url, {
+        headers,
+        signal: AbortSignal.timeout(this.timeoutMs),
+        redirect: 'manual',
+      });
+      const text = (await response.text()).slice(0, MAX_BODY_CHARS);
+      const body = response.headers.get('content-type')?.includes('json') ? parseJson(text) : text;
+      const outcome = response.ok ? 'ok' : 'failed';
+      return { url, outcome, status: response.status, durationMs: elapsed(), body };
+    } catch (error) {
+      const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
+      const reason = timedOut ? `no answer within ${this.timeoutMs} ms` : describe(error);
+      return { url, outcome: timedOut ? 'timeout' : 'failed', durationMs: elapsed(), error: reason };
+    }
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** fetch() hides the useful part (ECONNREFUSED, ENOTFOUND) in error.cause. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause =
+    error.cause instanceof Error
+      ? `: ${(error.cause as NodeJS.ErrnoException).code ?? error.cause.message}`
+      : '';
+  return `${error.message}${cause}`;
+}

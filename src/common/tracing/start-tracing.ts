@@ -1,0 +1,75 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { AppConfig } from '../config/app-config';
+import { METRICS_PATH } from '../../metrics/metric-names';
+import { createSampler } from './create-sampler';
+
+/** Probes and scrapes arrive every few seconds and say nothing about a request's path: no spans. */
+const UNTRACED_PATHS = new Set(['/healthz', '/livez', '/readyz', METRICS_PATH]);
+
+export interface Tracing {
+  /** Exports the spans still buffered; called by the graceful shutdown. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts OpenTelemetry: must run before Nest, Express or http are loaded by the app, because the
+ * instrumentations patch those modules as they are required. Propagates W3C trace context and
+ * baggage and B3 (single and multi header) so the service joins the traces Envoy sidecars start;
+ * outgoing fetch() calls (undici) carry the context on.
+ */
+export function startTracing(config: AppConfig): Tracing {
+  const { tracing } = config;
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: tracing.serviceName,
+      [ATTR_SERVICE_VERSION]: config.version,
+    }),
+    sampler: createSampler(tracing.sampler, tracing.samplerArg),
+    spanProcessors: [
+      // The exporter reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, _HEADERS and _TIMEOUT itself.
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter(),
+        scheduledDelayMillis: tracing.scheduleDelayMs,
+      }),
+    ],
+  });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(
+    new CompositePropagator({
+      propagators: [
+        new W3CTraceContextPropagator(),
+        new W3CBaggagePropagator(),
+        new B3Propagator(),
+        new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }),
+      ],
+    }),
+  );
+  trace.setGlobalTracerProvider(provider);
+  registerInstrumentations({
+    tracerProvider: provider,
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?', 1)[0] ?? ''),
+      }),
+      new ExpressInstrumentation(),
+      new UndiciInstrumentation(),
+    ],
+  });
+  return { shutdown: () => provider.shutdown() };
+}
+
+/** True when a global propagator is installed, i.e. tracing is on and injects trace headers itself. */
+export function tracingInjectsHeaders(): boolean {
+  return propagation.fields().includes('traceparent');
+}

@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import { OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver';
+import { ServerProcess } from './support/server-process';
+
+jest.setTimeout(30_000);
+
+const SERVER = 2;
+const CLIENT = 3;
+const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
+
+/** service0 -> service1 -> service2, each exporting to the receiver every 100 ms. */
+async function startChain(receiver: OtlpReceiver): Promise<ServerProcess[]> {
+  const tracing = (name: string) => ({
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    OTEL_SERVICE_NAME: name,
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+  });
+  const service2 = await ServerProcess.start(tracing('service2'));
+  const service1 = await ServerProcess.start({ ...tracing('service1'), BACKEND_URL: service2.url('/') });
+  const service0 = await ServerProcess.start({ ...tracing('service0'), BACKEND_URL: service1.url('/') });
+  return [service0, service1, service2];
+}
+
+/** The server span of `service` in this trace, and the client span it made, if any. */
+function spansOf(spans: ReceivedSpan[], service: string): { server?: ReceivedSpan; client?: ReceivedSpan } {
+  return {
+    server: spans.find((s) => s.service === service && s.kind === SERVER),
+    client: spans.find((s) => s.service === service && s.kind === CLIENT),
+  };
+}
+
+const complete = (spans: ReceivedSpan[]): boolean =>
+  ['service0', 'service1', 'service2'].every((service) => spansOf(spans, service).server !== undefined) &&
+  ['service0', 'service1'].every((service) => spansOf(spans, service).client !== undefined);
+
+describe('tracing across a chain of three services', () => {
+  let receiver: OtlpReceiver;
+  let chain: ServerProcess[];
+  beforeAll(async () => {
+    receiver = await OtlpReceiver.start();
+    chain = await startChain(receiver);
+  });
+  afterAll(async () => {
+    await Promise.all(chain.map((s) => s.stop()));
+    await receiver.stop();
+  });
+
+  /** Checks one trace: parent links from the caller's span down to service2, and the log lines. */
+  async function expectOneTrace(traceId: string, callerSpanId: string, requestId: string): Promise<void> {
+    const spans = await receiver.waitForTrace(traceId, complete);
+    const [s0, s1, s2] = ['service0', 'service1', 'service2'].map((name) => spansOf(spans, name));
+    expect(s0!.server!.parentSpanId).toBe(callerSpanId);
+    expect(s0!.client!.parentSpanId).not.toBe('');
+    expect(s1!.server!.parentSpanId).toBe(s0!.client!.spanId);
+    expect(s2!.server!.parentSpanId).toBe(s1!.client!.spanId);
+    // Every span of the request is in the one trace.
+    expect(spans.every((s) => s.traceId === traceId)).toBe(true);
+    // Express spans exist under each server span: tracing was loaded before Nest and Express.
+    for (const [name, { server }] of [
+      ['service0', s0!],
+      ['service1', s1!],
+      ['service2', s2!],
+    ] as const) {
+      const express = spans.filter((s) => s.service === name && s.attributes['express.type'] !== undefined);
+      expect(express.length).toBeGreaterThan(0);
+      expect(express.some((s) => s.parentSpanId === server!.spanId)).toBe(true);
+    }
+
+    // x-request-id reached the last service, and every access-log line names the trace.
+    for (const [index, service] of chain.entries()) {
+      const line = await service.waitForLine((l) => l.reqId === requestId && l.msg === 'request completed');
+      expect(line.trace_id).toBe(traceId);
+      expect(line.span_id).toBe(spansOf(spans, `service${index}`).server!.spanId);
+    }
+  }
+
+  it('joins a W3C traceparent: one trace, parent links intact, x-request-id passed on', async () => {
+    const traceId = hex(16);
+    const callerSpanId = hex(8);
+    const res = await chain[0]!.get('/', {
+      traceparent: `00-${traceId}-${callerSpanId}-01`,
+      'x-request-id': 'trace-w3c-1',
+    });
+    expect(res.status).toBe(200);
+    const body = JSON.parse(res.body) as {
+      backends: { outcome: string; body: { backends: { outcome: string }[] } }[];
+    };
+    expect(body.backends[0]!.outcome).toBe('ok');
+    expect(body.backends[0]!.body.backends[0]!.outcome).toBe('ok');
+    await expectOneTrace(traceId, callerSpanId, 'trace-w3c-1');
+  });
+
+  it('joins B3 multi headers only (as Envoy sends them)', async () => {
+    const traceId = hex(16);
+    const callerSpanId = hex(8);
+    const res = await chain[0]!.get('/', {
+      'x-b3-traceid': traceId,
+      'x-b3-spanid': callerSpanId,
+      'x-b3-sampled': '1',
+      'x-request-id': 'trace-b3-1',
+    });
+    expect(res.status).toBe(200);
+    await expectOneTrace(traceId, callerSpanId, 'trace-b3-1');
+  });
+
+  it('joins a B3 single header', async () => {
+    const traceId = hex(16);
+    const callerSpanId = hex(8);
+    const res = await chain[0]!.get('/', {
+      b3: `${traceId}-${callerSpanId}-1`,
+      'x-request-id': 'trace-b3s-1',
+    });
+    expect(res.status).toBe(200);
+    await expectOneTrace(traceId, callerSpanId, 'trace-b3s-1');
+  });
+
+  it('does not trace probes and scrapes', async () => {
+    const before = receiver.spans.length;
+    for (const path of ['/healthz', '/livez', '/readyz', '/metrics']) await chain[2]!.get(path);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(receiver.spans.slice(before).filter((s) => s.service === 'service2' && s.kind === SERVER)).toEqual(
+      [],
+    );
+  });
+});
+
+describe('backends that fail', () => {
+  it('answers 502 at once, with the reason, when a backend is down', async () => {
+    const down = await ServerProcess.start();
+    const url = down.url('/');
+    await down.stop();
+    const front = await ServerProcess.start({ BACKEND_URL: url });
+    try {
+      const started = Date.now();
+      const res = await front.get('/');
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(res.status).toBe(502);
+      const body = JSON.parse(res.body) as {
+        message: string;
+        backends: { outcome: string; error: string }[];
+      };
+      expect(body.message).toBe(`backend ${url}: fetch failed: ECONNREFUSED`);
+      expect(body.backends[0]).toMatchObject({ outcome: 'failed', error: 'fetch failed: ECONNREFUSED' });
+    } finally {
+      await front.stop();
+    }
+  });
+
+  it('answers 504 after BACKEND_TIMEOUT_MS when a backend is slow', async () => {
+    const slow = await ServerProcess.start({ DELAY_MIN_MS: '3000', DELAY_MAX_MS: '3000' });
+    const front = await ServerProcess.start({ BACKEND_URL: slow.url('/'), BACKEND_TIMEOUT_MS: '300' });
+    try {
+      const started = Date.now();
+      const res = await front.get('/');
+      const elapsed = Date.now() - started;
+      expect(res.status).toBe(504);
+      expect(elapsed).toBeGreaterThanOrEqual(300);
+      expect(elapsed).toBeLessThan(1500);
+      expect(JSON.parse(res.body)).toMatchObject({
+        error: 'Gateway Timeout',
+        message: `backend ${slow.url('/')}: no answer within 300 ms`,
+      });
+    } finally {
+      await Promise.all([front.stop(), slow.stop()]);
+    }
+  });
+
+  it('passes a backend’s error status on as 502', async () => {
+    const front = await ServerProcess.start({ BACKEND_URL: 'http://127.0.0.1:1/' });
+    const chained = await ServerProcess.start({ BACKEND_URL: front.url('/') });
+    try {
+      const res = await chained.get('/');
+      expect(res.status).toBe(502);
+      expect(JSON.parse(res.body)).toMatchObject({ message: `backend ${front.url('/')}: answered 502` });
+    } finally {
+      await Promise.all([front.stop(), chained.stop()]);
+    }
+  });
+});
+
+describe('span export on shutdown', () => {
+  it('exports buffered spans during the graceful shutdown', async () => {
+    const receiver = await OtlpReceiver.start();
+    // A schedule far beyond the test: only the shutdown flush can deliver the span.
+    const server = await ServerProcess.start({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_SERVICE_NAME: 'flush-test',
+      OTEL_BSP_SCHEDULE_DELAY: '600000',
+    });
+    const traceId = hex(16);
+    await server.get('/', { traceparent: `00-${traceId}-${hex(8)}-01` });
+    expect(receiver.spans).toEqual([]);
+    server.signal('SIGTERM');
+    expect((await server.exit()).code).toBe(0);
+    expect(receiver.spans.filter((s) => s.traceId === traceId && s.kind === SERVER)).toHaveLength(1);
+    await receiver.stop();
+  });
+});
