@@ -16,6 +16,7 @@ const CASES: { name: string; files: string[] }[] = [
   { name: 'ingress-tls-rewrite', files: [join(VALUES, 'ingress-tls-rewrite.yaml')] },
   { name: 'hpa', files: [join(VALUES, 'hpa.yaml')] },
   { name: 'networkpolicy', files: [join(VALUES, 'networkpolicy.yaml')] },
+  { name: 'istio', files: [join(VALUES, 'istio.yaml')] },
 ];
 const HELMS: HelmMajor[] = [4, 3];
 /** The oldest Kubernetes the chart supports and the newest Helm 4 knows. */
@@ -46,9 +47,12 @@ beforeAll(async () => {
   lifecycle.markListening();
   const candidates = new Set<string>();
   for (const { manifests } of renderings) {
-    const container = findOne(manifests, 'Deployment').spec.template.spec.containers[0];
-    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'])
-      candidates.add(container[probe].httpGet.path);
+    for (const deployment of findAll(manifests, 'Deployment')) {
+      const container = deployment.spec.template.spec.containers[0];
+      for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+        candidates.add(container[probe].httpGet.path);
+      }
+    }
     for (const monitor of findAll(manifests, 'ServiceMonitor')) {
       for (const endpoint of monitor.spec.endpoints) candidates.add(endpoint.path);
     }

@@ -26,6 +26,12 @@ describe('the manifest validator', () => {
     expect(errors[0]).toMatch(/^ServiceMonitor\/broken .*'"intervall"' does not exist in type 'IEndpoint'/);
   });
 
+  it('rejects a typo inside an Istio VirtualService (perTryTimout)', () => {
+    const errors = unknownFieldErrors(labelled(fixture('broken-virtualservice.yaml')), TYPED);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^VirtualService\/broken .*'"perTryTimout"' does not exist/);
+  });
+
   it('rejects wrong types, missing required fields and bad enums', () => {
     const docs = render(4);
     const d = findOne(docs, 'Deployment');
@@ -108,6 +114,77 @@ describe('the semantic checks catch a broken rendering', () => {
   ])('%s', (_name, mutate, expected) => {
     const problems = broken(mutate);
     expect(problems.join('\n')).toMatch(expected);
+  });
+});
+
+describe('the Istio checks catch a broken rendering', () => {
+  const served = new Set(['/livez', '/readyz', '/healthz', '/metrics']);
+  const broken = (mutate: (docs: Manifest[]) => void): string[] => {
+    const docs = render(4, { valuesFiles: [join(__dirname, 'values', 'istio.yaml')] });
+    mutate(docs);
+    return semanticProblems(docs, served);
+  };
+  const routes = (docs: Manifest[]) => findOne(docs, 'VirtualService').spec.http;
+  const defaultRoute = (docs: Manifest[]) => routes(docs).find((r: { name: string }) => r.name === 'default');
+
+  it.each<[string, (docs: Manifest[]) => void, RegExp]>([
+    [
+      'a subset the DestinationRule lacks',
+      (d) => (defaultRoute(d).route[0].destination.subset = 'blue'),
+      /subset blue, which no DestinationRule defines/,
+    ],
+    [
+      'a port the Service lacks',
+      (d) => (defaultRoute(d).route[0].destination.port.number = 8080),
+      /port 8080 is not a Service port/,
+    ],
+    [
+      'another host',
+      (d) => (defaultRoute(d).route[0].destination.host = 'other.demo.svc.cluster.local'),
+      /not the Service/,
+    ],
+    [
+      'a gateway that is not rendered',
+      (d) => (findOne(d, 'VirtualService').spec.gateways = ['elsewhere']),
+      /gateway elsewhere is not rendered/,
+    ],
+    [
+      'a timeout below the delay',
+      (d) => (defaultRoute(d).timeout = '1500ms'),
+      /timeout 1500ms does not exceed the 2000 ms delay/,
+    ],
+    [
+      'weights not adding up to 100',
+      (d) => (defaultRoute(d).route[1].weight = 50),
+      /weights do not add up to 100/,
+    ],
+    [
+      '/metrics routed',
+      (d) => findOne(d, 'VirtualService').spec.http.shift(),
+      /\/httpserver\/metrics is routed/,
+    ],
+    [
+      'a subset selecting no pods',
+      (d) => (findOne(d, 'DestinationRule').spec.subsets[1].labels = { version: 'v9' }),
+      /subset canary selects no pods/,
+    ],
+    [
+      'PERMISSIVE mTLS',
+      (d) => (findOne(d, 'PeerAuthentication').spec.mtls.mode = 'PERMISSIVE'),
+      /must be STRICT/,
+    ],
+    [
+      '/metrics open to the gateway',
+      (d) => delete findOne(d, 'AuthorizationPolicy').spec.rules[0].to,
+      /admits \/metrics/,
+    ],
+    [
+      'a Gateway without a certificate',
+      (d) => delete findOne(d, 'Gateway').spec.servers[0].tls.credentialName,
+      /credentialName/,
+    ],
+  ])('%s', (_name, mutate, expected) => {
+    expect(broken(mutate).join('\n')).toMatch(expected);
   });
 });
 

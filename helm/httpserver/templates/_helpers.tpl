@@ -79,3 +79,29 @@ the pod while it is still answering requests.
 {{- fail (printf "terminationGracePeriodSeconds (%d s) must exceed config.shutdownTimeoutMs (%d ms)" (int .Values.terminationGracePeriodSeconds) (int $c.shutdownTimeoutMs)) }}
 {{- end }}
 {{- end }}
+
+{{/* The Gateway the VirtualService binds to: the chart's own, or the one istio.gateway.name names. */}}
+{{- define "httpserver.istioGatewayRef" -}}
+{{- default (include "httpserver.fullname" .) .Values.istio.gateway.name }}
+{{- end }}
+
+{{- define "httpserver.istioCredentialName" -}}
+{{- default (printf "%s-gateway-tls" (include "httpserver.fullname" .)) .Values.istio.gateway.credentialName }}
+{{- end }}
+
+{{/* The Service's in-cluster host name, as Istio destinations name it. */}}
+{{- define "httpserver.serviceHost" -}}
+{{- printf "%s.%s.svc.cluster.local" (include "httpserver.fullname" .) .Release.Namespace }}
+{{- end }}
+
+{{/* Go duration strings (10s, 1m30s, 500ms) in milliseconds, for the timing checks. */}}
+{{- define "httpserver.durationMs" -}}
+{{- $total := 0.0 }}
+{{- range regexFindAll "[0-9.]+(ms|s|m|h)" . -1 }}
+{{- $n := regexFind "[0-9.]+" . | float64 }}
+{{- $unit := regexFind "(ms|s|m|h)$" . }}
+{{- $factor := get (dict "ms" 1.0 "s" 1000.0 "m" 60000.0 "h" 3600000.0) $unit }}
+{{- $total = addf $total (mulf $n $factor) }}
+{{- end }}
+{{- $total | int }}
+{{- end }}

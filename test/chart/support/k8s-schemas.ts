@@ -12,6 +12,12 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Pod } from 'kubernetes-models/v1/Pod';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { DestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1/DestinationRule';
+import { Gateway } from '@kubernetes-models/istio/networking.istio.io/v1/Gateway';
+import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/VirtualService';
+import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
+import { PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication';
+import { Telemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry';
 import ts from 'typescript';
 import type { Manifest } from './manifests';
 
@@ -77,6 +83,36 @@ const KINDS: Record<string, Kind> = {
     module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule',
     iface: 'IPrometheusRule',
     create: (d) => new PrometheusRule(d as never),
+  },
+  'networking.istio.io/v1/Gateway': {
+    module: '@kubernetes-models/istio/networking.istio.io/v1/Gateway',
+    iface: 'IGateway',
+    create: (d) => new Gateway(d),
+  },
+  'networking.istio.io/v1/VirtualService': {
+    module: '@kubernetes-models/istio/networking.istio.io/v1/VirtualService',
+    iface: 'IVirtualService',
+    create: (d) => new VirtualService(d),
+  },
+  'networking.istio.io/v1/DestinationRule': {
+    module: '@kubernetes-models/istio/networking.istio.io/v1/DestinationRule',
+    iface: 'IDestinationRule',
+    create: (d) => new DestinationRule(d),
+  },
+  'security.istio.io/v1/PeerAuthentication': {
+    module: '@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication',
+    iface: 'IPeerAuthentication',
+    create: (d) => new PeerAuthentication(d),
+  },
+  'security.istio.io/v1/AuthorizationPolicy': {
+    module: '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy',
+    iface: 'IAuthorizationPolicy',
+    create: (d) => new AuthorizationPolicy(d),
+  },
+  'telemetry.istio.io/v1/Telemetry': {
+    module: '@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry',
+    iface: 'ITelemetry',
+    create: (d) => new Telemetry(d),
   },
   'cert-manager.io/v1/Certificate': {
     module: '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate',

@@ -32,11 +32,24 @@ export function semanticProblems(manifests: Manifest[], servedPaths: ReadonlySet
     problems.push(text);
   };
 
-  const deployment = findOne(manifests, 'Deployment');
+  const service = findOne(manifests, 'Service');
+  const deployments = findAll(manifests, 'Deployment');
+  const deployment =
+    deployments.find((d) => d.metadata.labels?.version === 'stable') ?? findOne(manifests, 'Deployment');
+  for (const other of deployments.filter((d) => d !== deployment)) {
+    for (const found of semanticProblems(
+      // Its pod-level checks only; the Istio checks already see every Deployment.
+      [...manifests.filter((m) => m.kind !== 'Deployment' && !m.apiVersion.includes('istio.io')), other],
+      servedPaths,
+    )) {
+      problem(`${other.metadata.name}: ${found}`);
+    }
+    if (!matches(service.spec.selector, other.spec.template.metadata.labels))
+      problem(`the Service does not select the pods of ${other.metadata.name}`);
+  }
   const configMapName = deployment.spec.template.spec.containers[0].envFrom?.[0]?.configMapRef?.name;
   const config = findAll(manifests, 'ConfigMap').find((m) => m.metadata.name === configMapName)?.data;
   if (config === undefined) return [`the ConfigMap ${configMapName} loaded with envFrom is not rendered`];
-  const service = findOne(manifests, 'Service');
   const podTemplate = deployment.spec.template;
   const podSpec = podTemplate.spec;
   const podLabels = podTemplate.metadata.labels as Record<string, string>;
@@ -190,6 +203,159 @@ export function semanticProblems(manifests: Manifest[], servedPaths: ReadonlySet
   for (const spread of podSpec.topologySpreadConstraints ?? []) {
     if (!matches(spread.labelSelector.matchLabels, podLabels))
       problem(`topology spread on ${spread.topologyKey} does not select the pods`);
+  }
+  problems.push(...istioProblems(manifests, Number(config.DELAY_MAX_MS)));
+  return problems;
+}
+
+/** Milliseconds of a Go/Istio duration such as 10s, 1m30s or 500ms. */
+export function durationMs(text: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  for (const [, value, unit] of text.matchAll(/([\d.]+)(ms|s|m|h)/g)) total += Number(value) * units[unit!]!;
+  return total;
+}
+
+interface HttpRoute {
+  name?: string;
+  match?: { uri?: { prefix?: string; exact?: string; regex?: string }; headers?: Record<string, unknown> }[];
+  route?: { destination: { host: string; subset?: string; port?: { number: number } }; weight?: number }[];
+  directResponse?: { status: number };
+  timeout?: string;
+  retries?: { perTryTimeout?: string };
+}
+
+/** The first route Envoy would pick for a plain GET of this path (no special headers). */
+function firstRouteFor(routes: HttpRoute[], path: string): HttpRoute | undefined {
+  return routes.find((r) =>
+    (r.match ?? [{}]).some(
+      (m) =>
+        m.headers === undefined &&
+        (m.uri === undefined ||
+          (m.uri.prefix !== undefined && path.startsWith(m.uri.prefix)) ||
+          m.uri.exact === path ||
+          (m.uri.regex !== undefined && new RegExp(`^${m.uri.regex}$`).test(path))),
+    ),
+  );
+}
+
+/** Checks between the Istio resources, the Service and the pods. */
+function istioProblems(manifests: Manifest[], delayMaxMs: number): string[] {
+  const problems: string[] = [];
+  const virtualServices = findAll(manifests, 'VirtualService');
+  if (virtualServices.length === 0) return problems;
+  const service = findOne(manifests, 'Service');
+  const namespace = 'demo';
+  const serviceHosts = new Set([
+    service.metadata.name,
+    `${service.metadata.name}.${namespace}.svc.cluster.local`,
+  ]);
+  const servicePorts = new Set((service.spec.ports as { port: number }[]).map((p) => p.port));
+  const podLabelSets = findAll(manifests, 'Deployment').map(
+    (d) => d.spec.template.metadata.labels as Record<string, string>,
+  );
+  const selectsAllPods = (selector: Record<string, string> | undefined): boolean =>
+    podLabelSets.every((labels) => matches(selector, labels));
+  const rules = findAll(manifests, 'DestinationRule');
+  const subsets = new Map(
+    rules.flatMap((r) =>
+      (r.spec.subsets as { name: string; labels: Record<string, string> }[]).map(
+        (sub) => [sub.name, sub.labels] as const,
+      ),
+    ),
+  );
+  const gateways = new Set(
+    findAll(manifests, 'Gateway').flatMap((g) => [g.metadata.name, `${namespace}/${g.metadata.name}`]),
+  );
+
+  for (const rule of rules) {
+    if (!serviceHosts.has(rule.spec.host))
+      problems.push(`DestinationRule host ${rule.spec.host} is not the Service`);
+    if (rule.spec.trafficPolicy?.tls?.mode !== 'ISTIO_MUTUAL')
+      problems.push('DestinationRule must use ISTIO_MUTUAL');
+    for (const [name, labels] of subsets) {
+      if (!podLabelSets.some((pod) => matches(labels, pod))) problems.push(`subset ${name} selects no pods`);
+    }
+  }
+  for (const vs of virtualServices) {
+    for (const ref of vs.spec.gateways as string[]) {
+      if (!ref.includes('/') && !gateways.has(ref))
+        problems.push(`VirtualService gateway ${ref} is not rendered`);
+    }
+    const routes = vs.spec.http as HttpRoute[];
+    for (const route of routes) {
+      for (const { destination } of route.route ?? []) {
+        if (!serviceHosts.has(destination.host))
+          problems.push(`route ${route.name} goes to ${destination.host}, not the Service`);
+        if (destination.subset === undefined || !subsets.has(destination.subset))
+          problems.push(
+            `route ${route.name} names subset ${destination.subset}, which no DestinationRule defines`,
+          );
+        if (destination.port === undefined || !servicePorts.has(destination.port.number))
+          problems.push(`route ${route.name} port ${destination.port?.number} is not a Service port`);
+      }
+      if (route.route !== undefined) {
+        const weights = route.route.map((r) => r.weight ?? (route.route!.length === 1 ? 100 : 0));
+        if (weights.reduce((a, b) => a + b, 0) !== 100)
+          problems.push(`route ${route.name} weights do not add up to 100`);
+        if (!(durationMs(route.timeout ?? '0s') > delayMaxMs))
+          problems.push(
+            `route ${route.name} timeout ${route.timeout} does not exceed the ${delayMaxMs} ms delay`,
+          );
+        if (!(durationMs(route.retries?.perTryTimeout ?? '0s') > delayMaxMs))
+          problems.push(`route ${route.name} perTryTimeout does not exceed the ${delayMaxMs} ms delay`);
+      }
+    }
+    const prefix = (routes.find((r) => r.name === 'default')?.match?.[0]?.uri?.prefix ?? '/').replace(
+      /\/?$/,
+      '/',
+    );
+    for (const path of ['/metrics', `${prefix}metrics`, `${prefix}metrics/`]) {
+      const chosen = firstRouteFor(routes, path);
+      if (chosen?.route !== undefined) problems.push(`${path} is routed to the service through the gateway`);
+    }
+  }
+  for (const pa of findAll(manifests, 'PeerAuthentication')) {
+    if (pa.spec.mtls?.mode !== 'STRICT') problems.push('PeerAuthentication must be STRICT');
+    if (!selectsAllPods(pa.spec.selector?.matchLabels))
+      problems.push('PeerAuthentication does not select every pod');
+  }
+  for (const ap of findAll(manifests, 'AuthorizationPolicy')) {
+    if (ap.spec.action !== 'ALLOW') problems.push('AuthorizationPolicy must be an ALLOW policy');
+    if (!selectsAllPods(ap.spec.selector?.matchLabels))
+      problems.push('AuthorizationPolicy does not select every pod');
+    type Rule = {
+      from: { source: { principals: string[] } }[];
+      to?: { operation: { paths?: string[]; notPaths?: string[] } }[];
+    };
+    for (const rule of ap.spec.rules as Rule[]) {
+      const op = rule.to?.[0]?.operation; // no "to" admits every path
+      const metricsOnly = op?.paths?.length === 1 && op.paths[0] === '/metrics';
+      const excludesMetrics = op?.notPaths?.includes('/metrics') === true;
+      if (!metricsOnly && !excludesMetrics)
+        problems.push('an AuthorizationPolicy rule admits /metrics to non-Prometheus callers');
+    }
+  }
+  for (const telemetry of findAll(manifests, 'Telemetry')) {
+    if (!selectsAllPods(telemetry.spec.selector?.matchLabels))
+      problems.push('Telemetry does not select every pod');
+    for (const tracing of telemetry.spec.tracing as { randomSamplingPercentage: number }[]) {
+      if (!(tracing.randomSamplingPercentage >= 0 && tracing.randomSamplingPercentage <= 100))
+        problems.push('sampling percentage out of 0-100');
+    }
+  }
+  for (const gateway of findAll(manifests, 'Gateway')) {
+    type Server = {
+      port: { number: number; protocol: string };
+      tls?: { mode?: string; credentialName?: string; httpsRedirect?: boolean };
+    };
+    const servers = gateway.spec.servers as Server[];
+    const https = servers.find((server) => server.port.protocol === 'HTTPS');
+    if (https?.tls?.mode !== 'SIMPLE' || !https.tls.credentialName)
+      problems.push('the Gateway needs an HTTPS server with tls SIMPLE and a credentialName');
+    const http = servers.find((server) => server.port.protocol === 'HTTP');
+    if (http !== undefined && http.tls?.httpsRedirect !== true)
+      problems.push('the Gateway HTTP server must redirect to HTTPS');
   }
   return problems;
 }
