@@ -3,33 +3,25 @@ import type { Request } from 'express';
 import { APP_CONFIG, type AppConfig } from '../common/config/app-config';
 import { tracingInjectsHeaders } from '../common/tracing/start-tracing';
 
-/** Headers Istio asks applications to pass on so Envoy can join the spans of one request. */
-export const FORWARDED_TRACE_HEADERS = [
-  'x-request-id',
+/** Trace headers the SDK's propagators write for the client span when tracing is on. */
+const PROPAGATED_HEADERS = [
+  'traceparent',
+  'tracestate',
+  'baggage',
+  'b3',
   'x-b3-traceid',
   'x-b3-spanid',
   'x-b3-parentspanid',
   'x-b3-sampled',
   'x-b3-flags',
-  'b3',
-  'traceparent',
-  'tracestate',
-  'x-ot-span-context',
-  'baggage',
 ];
 
-/** With tracing on, the propagators write these for the client span; copying the incoming ones would clash. */
-const PROPAGATED_BY_TRACING = new Set([
-  'x-b3-traceid',
-  'x-b3-spanid',
-  'x-b3-parentspanid',
-  'x-b3-sampled',
-  'x-b3-flags',
-  'b3',
-  'traceparent',
-  'tracestate',
-  'baggage',
-]);
+/**
+ * Headers Istio asks applications to pass on so Envoy can join the spans of one request. With
+ * tracing on, the propagated ones are written by the SDK instead: copying the incoming ones would clash.
+ */
+const NOT_PROPAGATED_HEADERS = ['x-request-id', 'x-ot-span-context'];
+export const FORWARDED_TRACE_HEADERS = [...NOT_PROPAGATED_HEADERS, ...PROPAGATED_HEADERS];
 
 /** How much of a backend's answer is kept in ours. */
 const MAX_BODY_CHARS = 4096;
@@ -62,11 +54,11 @@ export class BackendClient {
   }
 
   private forwardedHeaders(req: Request): Record<string, string> {
-    const skip = tracingInjectsHeaders() ? PROPAGATED_BY_TRACING : new Set<string>();
+    const names = tracingInjectsHeaders() ? NOT_PROPAGATED_HEADERS : FORWARDED_TRACE_HEADERS;
     const headers: Record<string, string> = { accept: 'application/json' };
-    for (const name of FORWARDED_TRACE_HEADERS) {
+    for (const name of names) {
       const value = req.headers[name];
-      if (typeof value === 'string' && !skip.has(name)) headers[name] = value;
+      if (typeof value === 'string') headers[name] = value;
     }
     // The id the access log and the response carry: incoming when it was sane, else the generated one.
     if (typeof req.id === 'string' || typeof req.id === 'number') headers['x-request-id'] = String(req.id);

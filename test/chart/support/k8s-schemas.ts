@@ -31,94 +31,58 @@ interface Kind {
   create: (doc: Manifest) => Model;
 }
 
+/** A kind whose model class is named after it and whose interface is I<Kind>, as in kubernetes-models. */
+function kind(module: string, ModelClass: new (data: never) => Model): Kind {
+  return { module, iface: `I${module.split('/').at(-1)!}`, create: (doc) => new ModelClass(doc as never) };
+}
+
+const ISTIO = '@kubernetes-models/istio';
+const PROMETHEUS_OPERATOR = '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+
 /** Every kind the chart may render. A document of any other kind fails validation. */
 const KINDS: Record<string, Kind> = {
-  'v1/ConfigMap': {
-    module: 'kubernetes-models/v1/ConfigMap',
-    iface: 'IConfigMap',
-    create: (d) => new ConfigMap(d),
-  },
-  'v1/Service': {
-    module: 'kubernetes-models/v1/Service',
-    iface: 'IService',
-    create: (d) => new Service(d),
-  },
-  'v1/ServiceAccount': {
-    module: 'kubernetes-models/v1/ServiceAccount',
-    iface: 'IServiceAccount',
-    create: (d) => new ServiceAccount(d),
-  },
-  'v1/Pod': { module: 'kubernetes-models/v1/Pod', iface: 'IPod', create: (d) => new Pod(d) },
-  'apps/v1/Deployment': {
-    module: 'kubernetes-models/apps/v1/Deployment',
-    iface: 'IDeployment',
-    create: (d) => new Deployment(d),
-  },
-  'policy/v1/PodDisruptionBudget': {
-    module: 'kubernetes-models/policy/v1/PodDisruptionBudget',
-    iface: 'IPodDisruptionBudget',
-    create: (d) => new PodDisruptionBudget(d),
-  },
-  'autoscaling/v2/HorizontalPodAutoscaler': {
-    module: 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
-    iface: 'IHorizontalPodAutoscaler',
-    create: (d) => new HorizontalPodAutoscaler(d as never),
-  },
-  'networking.k8s.io/v1/Ingress': {
-    module: 'kubernetes-models/networking.k8s.io/v1/Ingress',
-    iface: 'IIngress',
-    create: (d) => new Ingress(d),
-  },
-  'networking.k8s.io/v1/NetworkPolicy': {
-    module: 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
-    iface: 'INetworkPolicy',
-    create: (d) => new NetworkPolicy(d),
-  },
-  'monitoring.coreos.com/v1/ServiceMonitor': {
-    module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor',
-    iface: 'IServiceMonitor',
-    create: (d) => new ServiceMonitor(d as never),
-  },
-  'monitoring.coreos.com/v1/PrometheusRule': {
-    module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule',
-    iface: 'IPrometheusRule',
-    create: (d) => new PrometheusRule(d as never),
-  },
-  'networking.istio.io/v1/Gateway': {
-    module: '@kubernetes-models/istio/networking.istio.io/v1/Gateway',
-    iface: 'IGateway',
-    create: (d) => new Gateway(d),
-  },
-  'networking.istio.io/v1/VirtualService': {
-    module: '@kubernetes-models/istio/networking.istio.io/v1/VirtualService',
-    iface: 'IVirtualService',
-    create: (d) => new VirtualService(d),
-  },
-  'networking.istio.io/v1/DestinationRule': {
-    module: '@kubernetes-models/istio/networking.istio.io/v1/DestinationRule',
-    iface: 'IDestinationRule',
-    create: (d) => new DestinationRule(d),
-  },
-  'security.istio.io/v1/PeerAuthentication': {
-    module: '@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication',
-    iface: 'IPeerAuthentication',
-    create: (d) => new PeerAuthentication(d),
-  },
-  'security.istio.io/v1/AuthorizationPolicy': {
-    module: '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy',
-    iface: 'IAuthorizationPolicy',
-    create: (d) => new AuthorizationPolicy(d),
-  },
-  'telemetry.istio.io/v1/Telemetry': {
-    module: '@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry',
-    iface: 'ITelemetry',
-    create: (d) => new Telemetry(d),
-  },
-  'cert-manager.io/v1/Certificate': {
-    module: '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate',
-    iface: 'ICertificate',
-    create: (d) => new Certificate(d),
-  },
+  'v1/ConfigMap': kind('kubernetes-models/v1/ConfigMap', ConfigMap),
+  'v1/Service': kind('kubernetes-models/v1/Service', Service),
+  'v1/ServiceAccount': kind('kubernetes-models/v1/ServiceAccount', ServiceAccount),
+  'v1/Pod': kind('kubernetes-models/v1/Pod', Pod),
+  'apps/v1/Deployment': kind('kubernetes-models/apps/v1/Deployment', Deployment),
+  'policy/v1/PodDisruptionBudget': kind(
+    'kubernetes-models/policy/v1/PodDisruptionBudget',
+    PodDisruptionBudget,
+  ),
+  'autoscaling/v2/HorizontalPodAutoscaler': kind(
+    'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
+    HorizontalPodAutoscaler,
+  ),
+  'networking.k8s.io/v1/Ingress': kind('kubernetes-models/networking.k8s.io/v1/Ingress', Ingress),
+  'networking.k8s.io/v1/NetworkPolicy': kind(
+    'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
+    NetworkPolicy,
+  ),
+  'monitoring.coreos.com/v1/ServiceMonitor': kind(`${PROMETHEUS_OPERATOR}/ServiceMonitor`, ServiceMonitor),
+  'monitoring.coreos.com/v1/PrometheusRule': kind(`${PROMETHEUS_OPERATOR}/PrometheusRule`, PrometheusRule),
+  'networking.istio.io/v1/Gateway': kind(`${ISTIO}/networking.istio.io/v1/Gateway`, Gateway),
+  'networking.istio.io/v1/VirtualService': kind(
+    `${ISTIO}/networking.istio.io/v1/VirtualService`,
+    VirtualService,
+  ),
+  'networking.istio.io/v1/DestinationRule': kind(
+    `${ISTIO}/networking.istio.io/v1/DestinationRule`,
+    DestinationRule,
+  ),
+  'security.istio.io/v1/PeerAuthentication': kind(
+    `${ISTIO}/security.istio.io/v1/PeerAuthentication`,
+    PeerAuthentication,
+  ),
+  'security.istio.io/v1/AuthorizationPolicy': kind(
+    `${ISTIO}/security.istio.io/v1/AuthorizationPolicy`,
+    AuthorizationPolicy,
+  ),
+  'telemetry.istio.io/v1/Telemetry': kind(`${ISTIO}/telemetry.istio.io/v1/Telemetry`, Telemetry),
+  'cert-manager.io/v1/Certificate': kind(
+    '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate',
+    Certificate,
+  ),
 };
 
 export interface LabelledManifest {
