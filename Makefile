@@ -6,7 +6,7 @@ SHELL := /bin/bash
 WITH_NODE := ./scripts/with-node.sh
 SOURCES := $(shell find src -name '*.ts' ! -name '*.spec.ts') tsconfig.json tsconfig.build.json package.json
 
-.PHONY: help run test build lint format typecheck unit e2e clean release push test-image chart-test deploy destroy test-observability
+.PHONY: help run test build lint format typecheck unit e2e clean release push test-image chart-test deploy destroy test-observability bench
 
 # Container image (see README "Container image"). Override any of these on the command line.
 REGISTRY ?= localhost
@@ -79,6 +79,13 @@ test-observability: build ## A real Prometheus scrapes the service: p95, dashboa
 	  { echo "test-observability needs Prometheus: apt-get install prometheus" >&2; exit 1; }
 	./scripts/ensure-helm.sh 4 >/dev/null
 	$(WITH_NODE) npm run --silent test:observability
+
+bench: build ## Benchmark against bare node:http and plain NestJS; writes bench/results/ (about 5 minutes)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { echo "installing wrk (apt-get install wrk)"; apt-get install -y -qq wrk >/dev/null || \
+	    { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }; } || \
+	  { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
+	$(WITH_NODE) node bench/run.mts
 
 deploy: ## helm upgrade --install the chart with the image from make release (needs a cluster)
 	$(HELM) upgrade --install $(RELEASE) helm/httpserver --namespace $(NAMESPACE) --create-namespace \

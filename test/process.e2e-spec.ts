@@ -30,6 +30,7 @@ describe('the server process', () => {
         path: '/',
         status: 200,
         responseTimeMs: expect.any(Number),
+        delayMs: 0,
         userAgent: 'jest-agent',
       });
       expect(server.lines.filter((l) => l.msg === 'request completed')).toHaveLength(1);
@@ -75,6 +76,7 @@ describe('the server process', () => {
       req.destroy();
       const line = await server.waitForLine((l) => l.msg === 'request aborted');
       expect(line.status).toBe(499);
+      expect(line.delayMs).toBe(3000);
       const metrics = await server.get('/metrics');
       expect(metrics.body).toMatch(/^http_requests_in_flight 1$/m); // the scrape itself
       expect(metrics.body).toContain(

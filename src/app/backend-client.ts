@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { APP_CONFIG, type AppConfig } from '../common/config/app-config';
-import { tracingInjectsHeaders } from '../common/tracing/start-tracing';
+import { tracingInjectsHeaders } from '../common/tracing/tracing-injects-headers';
 
 /** Trace headers the SDK's propagators write for the client span when tracing is on. */
 const PROPAGATED_HEADERS = [

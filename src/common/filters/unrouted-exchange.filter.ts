@@ -18,9 +18,7 @@ export class UnroutedExchangeFilter extends BaseExceptionFilter {
 
   override catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const res = http.getResponse<Response>();
-    this.exchange.begin(http.getRequest<Request>(), res, UNMATCHED_ROUTE);
-    this.exchange.closeConnectionIfStopping(res);
+    this.exchange.begin(http.getRequest<Request>(), http.getResponse<Response>(), UNMATCHED_ROUTE);
     super.catch(exception, host);
   }
 }

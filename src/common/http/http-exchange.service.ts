@@ -1,60 +1,76 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { performance } from 'node:perf_hooks';
-import { CLIENT_CLOSED_REQUEST } from '../../metrics/metric-names';
+import type { Logger } from 'pino';
 import { RequestMetrics } from '../../metrics/request-metrics';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { LifecycleState } from '../lifecycle/lifecycle-state';
-import { createHeaderEcho, HeaderEcho } from './echo-headers';
+import { AccessLog, currentTraceIds, type Exchange } from '../logging/access-log';
+import { PINO_LOGGER } from '../logging/logging.module';
+import { createHeaderEcho, type HeaderEcho } from './echo-headers';
+import { requestIdOf } from './request-id';
 
-const STARTED = Symbol('httpserver.exchangeStarted');
-type TrackedResponse = Response & { [STARTED]?: true };
+const EXCHANGE = Symbol('httpserver.exchange');
+type TrackedResponse = Response & { [EXCHANGE]?: Exchange };
+type IdentifiedRequest = Request & { id?: string };
 
 /**
- * What happens to every response, routed or not: header echo, Version, Connection: close while
- * shutting down, the in-flight count and the latency histogram. Called once per request by the
- * global interceptor, or by the exception filter for requests that never reached a handler.
+ * What happens to every response, routed or not: request id, header echo, Version, Connection:
+ * close while shutting down, the in-flight set, the latency histogram and the access-log line.
+ * Called once per request by the global interceptor, or by the exception filter for requests that
+ * never reached a handler.
  */
 @Injectable()
 export class HttpExchangeService {
   private readonly echo: HeaderEcho;
   private readonly version: string;
+  private readonly tracing: boolean;
+  private readonly accessLog: AccessLog;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(PINO_LOGGER) logger: Logger,
     private readonly lifecycle: LifecycleState,
     private readonly metrics: RequestMetrics,
   ) {
     this.echo = createHeaderEcho(config.echoExclude);
     this.version = config.version;
+    this.tracing = config.tracing.enabled;
+    this.accessLog = new AccessLog(logger, config.trustProxy !== false);
   }
 
   /** Starts the exchange for this request; a second call for the same response does nothing. */
   begin(req: Request, res: Response, route: string): void {
     const tracked = res as TrackedResponse;
-    if (tracked[STARTED]) return;
-    tracked[STARTED] = true;
+    if (tracked[EXCHANGE] !== undefined) return;
+    const exchange: Exchange = {
+      route,
+      requestId: requestIdOf(req),
+      delayMs: 0,
+      trace: this.tracing ? currentTraceIds() : undefined,
+    };
+    tracked[EXCHANGE] = exchange;
+    (req as IdentifiedRequest).id = exchange.requestId;
 
     this.echo(req, res);
+    res.setHeader('X-Request-Id', exchange.requestId);
     res.setHeader('Version', this.version);
-    this.closeConnectionIfStopping(res);
+    if (this.lifecycle.shuttingDown) res.setHeader('Connection', 'close');
 
     const startedAt = performance.now();
-    this.lifecycle.requestStarted();
+    this.lifecycle.requestStarted(res);
     // 'close' fires exactly once, after 'finish' or when the client hangs up first.
     res.once('close', () => {
-      this.lifecycle.requestEnded();
-      const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST;
-      this.metrics.observe(req.method, route, status, (performance.now() - startedAt) / 1000);
+      const elapsedMs = performance.now() - startedAt;
+      this.lifecycle.requestEnded(res);
+      this.metrics.observe(req.method, route, res.writableFinished ? res.statusCode : 499, elapsedMs / 1000);
+      this.accessLog.write(req, res, exchange, elapsedMs);
     });
   }
 
-  /**
-   * Once shutdown has begun every response asks the client to close its connection, so keep-alive
-   * clients reconnect elsewhere instead of being reset. Called again just before the response is
-   * written, for requests that were still waiting out their delay when shutdown began.
-   */
-  closeConnectionIfStopping(res: Response): void {
-    if (this.lifecycle.shuttingDown && !res.headersSent) res.setHeader('Connection', 'close');
+  /** Records the random delay picked for this request, for the access log. */
+  delayed(res: Response, delayMs: number): void {
+    const exchange = (res as TrackedResponse)[EXCHANGE];
+    if (exchange !== undefined) exchange.delayMs = delayMs;
   }
 }

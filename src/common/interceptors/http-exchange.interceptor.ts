@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { Observable, tap } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { METRICS_PATH, UNMATCHED_ROUTE } from '../../metrics/metric-names';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { HttpExchangeService } from '../http/http-exchange.service';
@@ -31,8 +31,9 @@ export class HttpExchangeInterceptor implements NestInterceptor {
     const route = (req.route as { path?: string } | undefined)?.path ?? UNMATCHED_ROUTE;
     this.exchange.begin(req, res, route);
 
-    const handled = next.handle().pipe(tap(() => this.exchange.closeConnectionIfStopping(res)));
     const delayMs = UNDELAYED_ROUTES.has(route) ? 0 : this.pickDelay();
-    return delayMs === 0 ? handled : afterDelay(res, delayMs, handled);
+    if (delayMs === 0) return next.handle();
+    this.exchange.delayed(res, delayMs);
+    return afterDelay(res, delayMs, next.handle());
   }
 }

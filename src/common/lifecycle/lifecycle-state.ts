@@ -1,20 +1,28 @@
 import { Injectable } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 
 /** Where the process is in its life: probes and the shutdown sequence read and change it. */
 @Injectable()
 export class LifecycleState {
   private listening = false;
   private stopping = false;
-  private inFlight = 0;
+  private readonly inFlight = new Set<ServerResponse>();
 
   /** The server accepts connections: readiness may turn green. */
   markListening(): void {
     this.listening = true;
   }
 
-  /** Shutdown has begun: readiness and health turn red and responses close their connections. */
+  /**
+   * Shutdown has begun: readiness and health turn red, and every response not yet sent asks its
+   * client to close the connection, so keep-alive clients reconnect elsewhere instead of being reset.
+   * (Responses that start from now on get the header from HttpExchangeService.)
+   */
   markShuttingDown(): void {
     this.stopping = true;
+    for (const res of this.inFlight) {
+      if (!res.headersSent) res.setHeader('Connection', 'close');
+    }
   }
 
   get ready(): boolean {
@@ -27,14 +35,14 @@ export class LifecycleState {
 
   /** Requests received and not yet answered or abandoned. */
   get inFlightRequests(): number {
-    return this.inFlight;
+    return this.inFlight.size;
   }
 
-  requestStarted(): void {
-    this.inFlight++;
+  requestStarted(res: ServerResponse): void {
+    this.inFlight.add(res);
   }
 
-  requestEnded(): void {
-    this.inFlight--;
+  requestEnded(res: ServerResponse): void {
+    this.inFlight.delete(res);
   }
 }

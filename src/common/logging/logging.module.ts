@@ -1,15 +1,25 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
-import { accessLogOptions } from './access-log.options';
 
-/** nestjs-pino, registered once at the root: Nest's own messages and the access log share one logger. */
+/** Injection token for the process's pino logger (the access log writes through it). */
+export const PINO_LOGGER = Symbol('PINO_LOGGER');
+
+/**
+ * nestjs-pino, registered once at the root, carries Nest's own messages on the process's pino
+ * logger. Its per-request middleware (pino-http) is not mounted: HttpExchangeService writes the
+ * access-log line itself with one call, where pino-http made two or three child loggers per
+ * request and cost more than a third of the throughput (see README "Performance").
+ */
+@Global()
 @Module({})
 export class LoggingModule {
   static forRoot(logger: Logger): DynamicModule {
     return {
       module: LoggingModule,
-      imports: [LoggerModule.forRoot({ pinoHttp: accessLogOptions(logger) })],
+      imports: [LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] })],
+      providers: [{ provide: PINO_LOGGER, useValue: logger }],
+      exports: [PINO_LOGGER],
     };
   }
 }

@@ -1,0 +1,331 @@
+// make bench: httpserver against its ceilings, side by side in one run. See README "Performance".
+// Each server starts fresh, pinned to core 0; wrk runs on core 1. Every run is bounded in time.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync, writeFileSync, closeSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS = join(ROOT, 'bench', 'results');
+const TWO_CORES = availableParallelism() >= 2;
+const SERVER_CPU = TWO_CORES ? ['taskset', '-c', '0'] : [];
+const LOAD_CPU = TWO_CORES ? ['taskset', '-c', '1'] : [];
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = 3;
+const CONNECTIONS = 50;
+/** The Node options the image sets (Dockerfile), so httpserver is measured as shipped. */
+const SHIPPED_NODE_OPTIONS = { NODE_OPTIONS: '--max-semi-space-size=4' };
+const HEADERS = ['-H', 'X-Bench: 1', '-H', 'X-Request-Source: wrk', '-H', 'Accept-Language: en'];
+
+interface Server {
+  name: string;
+  port: number;
+  child: ChildProcess;
+}
+
+interface Sample {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** A port the OS just handed out, so a process left over from an earlier run cannot be measured instead. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a server pinned to the server core, stdout to /dev/null (or a file), and waits for it to answer. */
+async function start(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  readyPath = '/',
+  stdoutFile?: string,
+): Promise<Server> {
+  const port = await freePort();
+  const out = stdoutFile === undefined ? 'ignore' : openSync(stdoutFile, 'w');
+  const [command, ...rest] = [...SERVER_CPU, process.execPath, ...args];
+  const child = spawn(command!, rest, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', out, 'inherit'],
+  });
+  if (typeof out === 'number') closeSync(out);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${port}${readyPath}`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return { name, port, child };
+    if (Date.now() > deadline) throw new Error(`${name} did not start`);
+    await sleep(20);
+  }
+}
+
+async function stop(server: Server): Promise<void> {
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await Promise.race([exited, sleep(10_000)]);
+  server.child.kill('SIGKILL');
+}
+
+/** utime+stime of the server process (the node process under taskset: its only child). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+function peakRssMiB(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0) / 1024;
+}
+function rssMiB(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0) / 1024;
+}
+/** The node process: with taskset, exec replaces taskset, so the pid is node's. */
+const pidOf = (server: Server): number => server.child.pid!;
+
+function parseMs(text: string): number {
+  const match = /([\d.]+)(us|ms|s)/.exec(text);
+  if (!match) return NaN;
+  const value = Number(match[1]);
+  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
+}
+
+/** One wrk run; wrk's own latency distribution gives p50 and p99. */
+function wrk(port: number, seconds: number, connections: number, path = '/', timeoutSeconds = 5): Sample {
+  const args = [
+    ...LOAD_CPU,
+    'wrk',
+    '-t1',
+    `-c${connections}`,
+    `-d${seconds}s`,
+    `--timeout`,
+    `${timeoutSeconds}s`,
+    '--latency',
+    ...HEADERS,
+    `http://127.0.0.1:${port}${path}`,
+  ];
+  const result = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  const out = result.stdout;
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const p50Ms = parseMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const p99Ms = parseMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const errors = non2xx + (socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
+  if (!Number.isFinite(rps)) throw new Error(`wrk failed: ${out}${result.stderr}`);
+  return { rps, p50Ms, p99Ms, errors };
+}
+
+interface Row {
+  server: string;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuCores: number;
+  peakRssMiB: number;
+  idleRssMiB: number;
+  errors: number;
+}
+
+/** Warm-up, then RUNS runs; medians. */
+async function throughput(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Row> {
+  const server = await start(name, args, env);
+  const pid = pidOf(server);
+  await sleep(500);
+  const idleRssMiB = rssMiB(pid);
+  wrk(server.port, WARMUP_SECONDS, CONNECTIONS);
+  const cpuBefore = cpuSeconds(pid);
+  const started = performance.now();
+  const samples = Array.from({ length: RUNS }, () => wrk(server.port, SECONDS, CONNECTIONS));
+  const cpuCores = (cpuSeconds(pid) - cpuBefore) / ((performance.now() - started) / 1000);
+  const row: Row = {
+    server: name,
+    rps: median(samples.map((s) => s.rps)),
+    p50Ms: median(samples.map((s) => s.p50Ms)),
+    p99Ms: median(samples.map((s) => s.p99Ms)),
+    cpuCores,
+    peakRssMiB: peakRssMiB(pid),
+    idleRssMiB,
+    errors: samples.reduce((sum, s) => sum + s.errors, 0),
+  };
+  await stop(server);
+  console.log(`  ${name}: ${row.rps.toFixed(0)} req/s, p99 ${row.p99Ms.toFixed(1)} ms`);
+  return row;
+}
+
+/** A sink for (d): accepts OTLP exports and discards them. */
+function startSink(): Promise<{ url: string; close: () => void }> {
+  return new Promise((resolve) => {
+    const server = createServer((req, res) => {
+      req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    });
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as { port: number };
+      resolve({ url: `http://127.0.0.1:${address.port}`, close: () => server.close() });
+    });
+  });
+}
+
+interface Concurrency {
+  connections: number;
+  seconds: number;
+  requests: number;
+  errors: number;
+  overheadP50Ms: number;
+  overheadP99Ms: number;
+  peakRssMiB: number;
+  eventLoopLagP99Ms: number;
+  eventLoopLagMaxMs: number;
+}
+
+/** 2000 connections for 20 s with the 0-2 s delay; overhead = logged response time minus the picked delay. */
+async function concurrency(): Promise<Concurrency> {
+  const connections = 2000;
+  const seconds = 20;
+  const logFile = join(RESULTS, '.concurrency-access.log');
+  const server = await start(
+    'httpserver (delay 0-2000 ms)',
+    ['dist/main.js'],
+    { DELAY_MIN_MS: '0', DELAY_MAX_MS: '2000', ...SHIPPED_NODE_OPTIONS },
+    '/readyz',
+    logFile,
+  );
+  const pid = pidOf(server);
+  await fetch(`http://127.0.0.1:${server.port}/metrics`); // resets prom-client's event-loop histogram
+  const sample = wrk(server.port, seconds, connections, '/', 10);
+  const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+  const gauge = (name: string): number =>
+    Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN) * 1000;
+  const peak = peakRssMiB(pid);
+  await stop(server);
+  const overheads: number[] = [];
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.includes('"request completed"') || !line.includes('"path":"/"')) continue;
+    const entry = JSON.parse(line) as { responseTimeMs: number; delayMs?: number };
+    if (entry.delayMs !== undefined) overheads.push(entry.responseTimeMs - entry.delayMs);
+  }
+  overheads.sort((a, b) => a - b);
+  const pct = (p: number): number =>
+    overheads[Math.min(overheads.length - 1, Math.floor((p / 100) * overheads.length))] ?? NaN;
+  return {
+    connections,
+    seconds,
+    requests: overheads.length,
+    errors: sample.errors,
+    overheadP50Ms: pct(50),
+    overheadP99Ms: pct(99),
+    peakRssMiB: peak,
+    eventLoopLagP99Ms: gauge('nodejs_eventloop_lag_p99_seconds'),
+    eventLoopLagMaxMs: gauge('nodejs_eventloop_lag_max_seconds'),
+  };
+}
+
+/** Process start to the first 200 on /readyz, median of 5. */
+async function startup(): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    const server = await start('startup', ['dist/main.js'], { DELAY_MAX_MS: '0' }, '/readyz');
+    times.push(performance.now() - started);
+    await stop(server);
+  }
+  return median(times);
+}
+
+const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+async function main(): Promise<void> {
+  mkdirSync(RESULTS, { recursive: true });
+  if (!TWO_CORES) console.log('one core only: server and wrk share it, numbers are not comparable');
+  console.log(
+    `throughput: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up, ${RUNS} x ${SECONDS} s, medians`,
+  );
+  const features = { DELAY_MAX_MS: '0', LOG_LEVEL: 'info', ...SHIPPED_NODE_OPTIONS };
+  const sink = await startSink();
+  const rows = [
+    await throughput('(a) node:http', ['bench/fixtures/bare-http.mjs']),
+    await throughput('(b) NestJS hello', ['bench/fixtures/nest-hello.mjs']),
+    await throughput("(b') NestJS hello + empty global interceptor", [
+      'bench/fixtures/nest-hello-interceptor.mjs',
+    ]),
+    await throughput('(c) httpserver', ['dist/main.js'], features),
+    await throughput('(d) httpserver + tracing', ['dist/main.js'], {
+      ...features,
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+      OTEL_TRACES_SAMPLER: 'always_on',
+    }),
+  ];
+  sink.close();
+  console.log('concurrency: 2000 connections, 20 s, delay 0-2000 ms');
+  const busy = await concurrency();
+  console.log('start-up: 5 runs');
+  const startupMs = await startup();
+
+  const [a, b, bFloor, c, d] = rows as [Row, Row, Row, Row, Row];
+  const ratios = {
+    cOverA: c.rps / a.rps,
+    cOverB: c.rps / b.rps,
+    bFloorOverB: bFloor.rps / b.rps,
+    cOverBFloor: c.rps / bFloor.rps,
+    dOverC: d.rps / c.rps,
+    p99COverB: c.p99Ms / b.p99Ms,
+  };
+  const table = [
+    `| server | req/s | p50 ms | p99 ms | server CPU (cores) | peak RSS MiB | idle RSS MiB | errors |`,
+    `| --- | --- | --- | --- | --- | --- | --- | --- |`,
+    ...rows.map(
+      (r) =>
+        `| ${r.server} | ${fmt(r.rps)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.cpuCores, 2)} | ${fmt(r.peakRssMiB)} | ${fmt(r.idleRssMiB)} | ${r.errors} |`,
+    ),
+    '',
+    `| ratio | value | target |`,
+    `| --- | --- | --- |`,
+    `| c/a throughput | ${fmt(ratios.cOverA, 2)} | |`,
+    `| c/b throughput | ${fmt(ratios.cOverB, 2)} | >= 0.90 |`,
+    `| b'/b throughput: what one empty interceptor costs | ${fmt(ratios.bFloorOverB, 2)} | |`,
+    `| c/b' throughput: httpserver against that floor | ${fmt(ratios.cOverBFloor, 2)} | |`,
+    `| d/c throughput | ${fmt(ratios.dOverC, 2)} | |`,
+    `| c/b p99 | ${fmt(ratios.p99COverB, 2)} | <= 1.5 |`,
+    '',
+    `| 2000 connections, 20 s, delay 0-2000 ms | value | target |`,
+    `| --- | --- | --- |`,
+    `| requests completed | ${busy.requests} | |`,
+    `| errors and timeouts | ${busy.errors} | 0 |`,
+    `| overhead p50 (observed - picked delay) | ${fmt(busy.overheadP50Ms)} ms | |`,
+    `| overhead p99 | ${fmt(busy.overheadP99Ms)} ms | < 50 ms |`,
+    `| peak RSS | ${fmt(busy.peakRssMiB)} MiB | <= 160 MiB |`,
+    `| event-loop lag p99 / max | ${fmt(busy.eventLoopLagP99Ms)} / ${fmt(busy.eventLoopLagMaxMs)} ms | |`,
+    '',
+    `| start-up to first 200 on /readyz (median of 5) | ${fmt(startupMs)} ms | < 1000 ms |`,
+  ].join('\n');
+  const when = new Date().toISOString();
+  const markdown = `# httpserver benchmark, ${when}\n\nServer on core 0, wrk on core 1, loopback; node ${process.version}.\n\n${table}\n`;
+  writeFileSync(join(RESULTS, 'latest.md'), markdown);
+  writeFileSync(
+    join(RESULTS, 'latest.json'),
+    `${JSON.stringify({ when, node: process.version, rows, ratios, concurrency: busy, startupMs }, null, 2)}\n`,
+  );
+  console.log(`\n${table}\n\nwritten to bench/results/latest.md and latest.json`);
+}
+
+await main();

@@ -1,0 +1,72 @@
+import { context, trace } from '@opentelemetry/api';
+import { getRPCMetadata } from '@opentelemetry/core';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { CLIENT_CLOSED_REQUEST, METRICS_PATH } from '../../metrics/metric-names';
+
+/** Routes hit by kubelet and Prometheus every few seconds: logged at debug so they do not flood info. */
+const QUIET_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/livez', '/readyz', METRICS_PATH]);
+
+export interface TraceIds {
+  trace_id: string;
+  span_id: string;
+}
+
+/** What the access log needs to know about one request, gathered while it runs. */
+export interface Exchange {
+  route: string;
+  requestId: string;
+  delayMs: number;
+  trace: TraceIds | undefined;
+}
+
+/**
+ * The request's HTTP server span, which the http instrumentation keeps in the context's RPC
+ * metadata (the active span is Express's). Undefined without tracing.
+ */
+export function currentTraceIds(): TraceIds | undefined {
+  const active = context.active();
+  const span = (getRPCMetadata(active)?.span ?? trace.getSpan(active))?.spanContext();
+  return span === undefined ? undefined : { trace_id: span.traceId, span_id: span.spanId };
+}
+
+/**
+ * One JSON line per finished or abandoned request, written with the process's pino logger (the one
+ * nestjs-pino wraps for Nest's own messages). One object and one call per request: no child
+ * loggers. Headers are never logged, so Authorization and Cookie cannot leak.
+ */
+export class AccessLog {
+  private readonly debugEnabled: boolean;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly trustsProxy: boolean,
+  ) {
+    this.debugEnabled = logger.isLevelEnabled('debug');
+  }
+
+  write(req: Request, res: Response, exchange: Exchange, responseTimeMs: number): void {
+    const quiet = QUIET_ROUTES.has(exchange.route);
+    if (quiet && !this.debugEnabled) return;
+    const finished = res.writableFinished;
+    const status = finished ? res.statusCode : CLIENT_CLOSED_REQUEST;
+    const url = req.originalUrl;
+    const query = url.indexOf('?');
+    const line = {
+      reqId: exchange.requestId,
+      // Express's req.ip parses X-Forwarded-For; without a trusted proxy it is the socket peer.
+      clientIp: this.trustsProxy ? req.ip : req.socket.remoteAddress,
+      method: req.method,
+      path: query === -1 ? url : url.slice(0, query),
+      status,
+      responseTimeMs: Math.round(responseTimeMs),
+      delayMs: exchange.delayMs,
+      userAgent: req.headers['user-agent'],
+      ...exchange.trace,
+    };
+    const message = finished ? 'request completed' : 'request aborted';
+    if (quiet) this.logger.debug(line, message);
+    else if (status >= 500) this.logger.error(line, message);
+    else this.logger.info(line, message);
+  }
+}
