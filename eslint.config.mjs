@@ -10,7 +10,9 @@ export default defineConfig(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['eslint.config.mjs', 'bench/fixtures/*.mjs'] },
+        projectService: {
+          allowDefaultProject: ['eslint.config.mjs', 'bench/fixtures/*.mjs', 'test/fixtures/*.cjs'],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -33,8 +35,10 @@ export default defineConfig(
     },
   },
   {
-    files: ['bench/fixtures/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },
+    files: ['bench/fixtures/*.mjs', 'test/fixtures/*.cjs'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly' },
+    },
     rules: {
       // The fixtures apply Nest's decorators as functions, which the rule cannot see, and are
       // plain JavaScript, so Nest's arguments arrive untyped.

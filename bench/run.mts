@@ -16,8 +16,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = 3;
 const CONNECTIONS = 50;
-/** The Node options the image sets (Dockerfile), so httpserver is measured as shipped. */
-const SHIPPED_NODE_OPTIONS = { NODE_OPTIONS: '--max-semi-space-size=4' };
 const HEADERS = ['-H', 'X-Bench: 1', '-H', 'X-Request-Source: wrk', '-H', 'Accept-Language: en'];
 
 interface Server {
@@ -206,7 +204,7 @@ async function concurrency(): Promise<Concurrency> {
   const server = await start(
     'httpserver (delay 0-2000 ms)',
     ['dist/main.js'],
-    { DELAY_MIN_MS: '0', DELAY_MAX_MS: '2000', ...SHIPPED_NODE_OPTIONS },
+    { DELAY_MIN_MS: '0', DELAY_MAX_MS: '2000' },
     '/readyz',
     logFile,
   );
@@ -260,7 +258,7 @@ async function main(): Promise<void> {
   console.log(
     `throughput: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up, ${RUNS} x ${SECONDS} s, medians`,
   );
-  const features = { DELAY_MAX_MS: '0', LOG_LEVEL: 'info', ...SHIPPED_NODE_OPTIONS };
+  const features = { DELAY_MAX_MS: '0', LOG_LEVEL: 'info' };
   const sink = await startSink();
   const rows = [
     await throughput('(a) node:http', ['bench/fixtures/bare-http.mjs']),

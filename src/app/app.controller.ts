@@ -1,8 +1,22 @@
-import { Controller, Get, HttpException, HttpStatus, Inject, Req } from '@nestjs/common';
-import type { Request } from 'express';
+import {
+  All,
+  Controller,
+  Get,
+  HttpCode,
+  HttpException,
+  HttpStatus,
+  Inject,
+  Options,
+  Req,
+  Res,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { hostname } from 'node:os';
 import { APP_CONFIG, type AppConfig } from '../common/config/app-config';
 import { type BackendAnswer, BackendClient } from './backend-client';
+
+/** HEAD is answered by the GET handler, without a body (Express). */
+const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
 
 export interface RootResponse {
   name: string;
@@ -27,6 +41,27 @@ export class AppController {
   @Get()
   root(@Req() req: Request): RootResponse | Promise<RootResponse> {
     return this.backends.urls.length === 0 ? this.body : this.withBackends(req);
+  }
+
+  /** The methods / answers, for CORS preflights and curious clients. */
+  @Options()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  options(@Res({ passthrough: true }) res: Response): void {
+    res.setHeader('Allow', ALLOWED_METHODS);
+  }
+
+  /** POST, PUT, PATCH, DELETE, ...: the resource exists but only reads, so 405 rather than 404. */
+  @All()
+  otherMethods(@Req() req: Request, @Res({ passthrough: true }) res: Response): never {
+    res.setHeader('Allow', ALLOWED_METHODS);
+    throw new HttpException(
+      {
+        statusCode: 405,
+        error: 'Method Not Allowed',
+        message: `${req.method} is not allowed on /; use ${ALLOWED_METHODS}`,
+      },
+      HttpStatus.METHOD_NOT_ALLOWED,
+    );
   }
 
   private async withBackends(req: Request): Promise<RootResponse> {

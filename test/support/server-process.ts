@@ -61,7 +61,7 @@ export class ServerProcess {
       if (found) return found;
       if (Date.now() > deadline) {
         throw new Error(
-          `no matching log line in ${timeoutMs} ms; stdout: ${JSON.stringify(this.lines)} stderr: ${this.stderr}`,
+          `no matching log line in ${timeoutMs} ms; last of ${this.lines.length} stdout lines: ${JSON.stringify(this.lines.slice(-10))} stderr: ${this.stderr.slice(-2000)}`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -29,7 +29,11 @@ export const ECHO_DENYLIST: readonly string[] = [
 /** Every proxy-* header (proxy-authorization, proxy-connection, ...) is hop-by-hop as well. */
 const DENIED_PREFIX = 'proxy-';
 
-export type HeaderEcho = (req: IncomingMessage, res: ServerResponse) => void;
+/** Copies the headers; true when a copied value holds bytes above 0x7F (obs-text). */
+export type HeaderEcho = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/** Any character above 0x7F (header values hold latin1 bytes). */
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /**
  * Builds the function that copies each request header onto the response under the name the client
@@ -39,11 +43,15 @@ export function createHeaderEcho(extraExcluded: readonly string[]): HeaderEcho {
   const denied = new Set([...ECHO_DENYLIST, ...extraExcluded.map((name) => name.toLowerCase())]);
   return (req, res) => {
     const raw = req.rawHeaders;
+    let nonAscii = false;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i] as string;
       const lower = name.toLowerCase();
       if (denied.has(lower) || lower.startsWith(DENIED_PREFIX)) continue;
-      res.appendHeader(name, raw[i + 1] as string);
+      const value = raw[i + 1] as string;
+      if (NON_ASCII.test(value)) nonAscii = true;
+      res.appendHeader(name, value);
     }
+    return nonAscii;
   };
 }

@@ -52,7 +52,7 @@ export class HttpExchangeService {
     tracked[EXCHANGE] = exchange;
     (req as IdentifiedRequest).id = exchange.requestId;
 
-    this.echo(req, res);
+    if (this.echo(req, res)) sendBodyAsBuffer(res);
     res.setHeader('X-Request-Id', exchange.requestId);
     res.setHeader('Version', this.version);
     if (this.lifecycle.shuttingDown) res.setHeader('Connection', 'close');
@@ -73,4 +73,20 @@ export class HttpExchangeService {
     const exchange = (res as TrackedResponse)[EXCHANGE];
     if (exchange !== undefined) exchange.delayMs = delayMs;
   }
+}
+
+/**
+ * Node writes the header block in the encoding of a string body (UTF-8), so an echoed byte above
+ * 0x7F would come back as two bytes; with a Buffer body it writes the headers as latin1, i.e. the
+ * bytes the client sent. Only responses that echo such a value take this path.
+ */
+function sendBodyAsBuffer(res: Response): void {
+  const end = res.end.bind(res) as (chunk?: unknown, encoding?: unknown, callback?: unknown) => Response;
+  res.end = ((chunk?: unknown, encoding?: unknown, callback?: unknown) =>
+    typeof chunk === 'string'
+      ? end(
+          Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'),
+          callback,
+        )
+      : end(chunk, encoding, callback)) as Response['end'];
 }

@@ -2,6 +2,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import express from 'express';
 import { createServer, type RequestListener } from 'node:http';
 import type { AppConfig } from '../config/app-config';
+import { rejectDeclaredOversizedBodies } from '../http/body-limit';
 
 /** How often Node checks headersTimeout/requestTimeout; its 30 s default lets a slowloris client overstay. */
 const TIMEOUT_CHECK_INTERVAL_MS = 1000;
@@ -16,7 +17,10 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1000;
  */
 export class LimitedExpressAdapter extends ExpressAdapter {
   constructor(private readonly limits: AppConfig['server']) {
-    super(express());
+    const app = express();
+    // First in the stack, ahead of the body parsers Nest adds at init.
+    app.use(rejectDeclaredOversizedBodies);
+    super(app);
   }
 
   override initHttpServer(): void {

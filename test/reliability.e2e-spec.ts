@@ -1,0 +1,262 @@
+import { Agent, get, request } from 'node:http';
+import { join } from 'node:path';
+import { rawRequest } from './support/raw-http';
+import { ServerProcess } from './support/server-process';
+
+jest.setTimeout(60_000);
+
+const GET = (path: string, extra = ''): string =>
+  `GET ${path} HTTP/1.1\r\nHost: test\r\n${extra}Connection: close\r\n\r\n`;
+
+describe('bad requests get the right 4xx and the process lives on', () => {
+  let server: ServerProcess;
+  beforeAll(async () => {
+    server = await ServerProcess.start();
+  });
+  afterAll(() => server.stop());
+  afterEach(async () => {
+    // Whatever a case sent, the process still answers.
+    expect((await server.get('/healthz')).status).toBe(200);
+  });
+
+  it.each([
+    ['a malformed request line', 'GARBAGE\r\n\r\n', 400],
+    ['an unknown HTTP version', 'GET / HTTP/7.0\r\nHost: x\r\n\r\n', 400],
+    ['a space in a header name', 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n', 400],
+    ['a control character in a header value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\u0001b\r\n\r\n', 400],
+    ['a folded (obs-fold) header line', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n', 400],
+    ['a header section over 16 KiB', GET('/', `X-Big: ${'a'.repeat(17_000)}\r\n`), 431],
+    ['too many headers', GET('/', 'X-H: v\r\n'.repeat(3000)), 431],
+    ['a URL over 16 KiB', GET(`/${'a'.repeat(17_000)}`), 431],
+    ['HTTP/1.1 without Host', 'GET / HTTP/1.1\r\n\r\n', 400],
+  ])('%s: %i', async (_name, data, status) => {
+    const reply = await rawRequest(server.port, data);
+    expect(reply.status).toBe(status);
+  });
+
+  it.each([
+    '/%',
+    '/%zz%',
+    '/%00',
+    '/%c0%af',
+    '/..%2f..%2fetc%2fpasswd',
+    '/a/../../b',
+    `/${'a'.repeat(8000)}`,
+    '/healthz/../metrics/..',
+  ])('bizarre but legal URL %s: 404, never 500', async (path) => {
+    const reply = await rawRequest(server.port, GET(path));
+    expect(reply.status).toBe(404);
+    expect(reply.text).toMatch(/\r\nVersion: /);
+  });
+
+  it.each(['//', '/?%', '/?a=%zz'])('%s addresses the root: 200', async (path) => {
+    expect((await rawRequest(server.port, GET(path))).status).toBe(200);
+  });
+
+  it('HEAD / answers like GET, without a body', async () => {
+    const reply = await rawRequest(server.port, 'HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(reply.status).toBe(200);
+    expect(reply.text.split('\r\n\r\n')[1]).toBe('');
+  });
+
+  it('OPTIONS / answers 204 with Allow', async () => {
+    const reply = await rawRequest(server.port, 'OPTIONS / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(reply.status).toBe(204);
+    expect(reply.text).toMatch(/\r\nAllow: GET, HEAD, OPTIONS\r\n/);
+  });
+
+  it.each(['POST', 'PUT', 'PATCH', 'DELETE'])(
+    '%s / answers 405 with Allow, echoed headers and a log line',
+    async (method) => {
+      const reply = await rawRequest(
+        server.port,
+        `${method} / HTTP/1.1\r\nHost: x\r\nX-Echo: ${method}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi`,
+      );
+      expect(reply.status).toBe(405);
+      expect(reply.text).toMatch(/\r\nAllow: GET, HEAD, OPTIONS\r\n/);
+      expect(reply.text).toContain(`\r\nX-Echo: ${method}\r\n`);
+      expect(reply.text).toContain(`"message":"${method} is not allowed on /; use GET, HEAD, OPTIONS"`);
+      await server.waitForLine((l) => l.method === method && l.status === 405);
+    },
+  );
+
+  it('a JSON body over 100 KiB gets 413 from its Content-Length, before the body is sent', async () => {
+    const reply = await rawRequest(
+      server.port,
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n',
+      3000,
+      /\r\n\r\n.*\}/s,
+    );
+    expect(reply.status).toBe(413);
+    expect(reply.elapsedMs).toBeLessThan(1000);
+  });
+
+  it('answers a smuggling attempt (Content-Length with Transfer-Encoding) with 400', async () => {
+    const reply = await rawRequest(
+      server.port,
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    );
+    expect(reply.status).toBe(400);
+  });
+
+  it('no response body carries a stack trace or internal message', async () => {
+    for (const data of [
+      GET('/nope'),
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{bad}',
+    ]) {
+      const reply = await rawRequest(server.port, data);
+      expect(reply.status).toBeGreaterThanOrEqual(400);
+      expect(reply.text).not.toMatch(/at \S+ \(|node_modules|\/dist\/|SyntaxError/);
+    }
+  });
+});
+
+describe('abusive clients', () => {
+  it('cuts a slowloris client trickling its headers after HEADERS_TIMEOUT_MS', async () => {
+    const server = await ServerProcess.start({ HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '1000' });
+    try {
+      const { connect } = await import('node:net');
+      const started = Date.now();
+      const closedAfter = await new Promise<number>((resolve) => {
+        const socket = connect(server.port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n'));
+        const trickle = setInterval(() => socket.write('X-Slow: 1\r\n'), 200);
+        const done = (): void => {
+          clearInterval(trickle);
+          resolve(Date.now() - started);
+        };
+        socket.on('close', done).on('error', done);
+        setTimeout(() => socket.destroy(), 10_000);
+      });
+      // Node checks the timeout every second (connectionsCheckingInterval).
+      expect(closedAfter).toBeGreaterThanOrEqual(1000);
+      expect(closedAfter).toBeLessThan(3500);
+      expect((await server.get('/healthz')).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('10,000 clients that hang up during their delay leave nothing behind', async () => {
+    const server = await ServerProcess.start({ DELAY_MIN_MS: '5000', DELAY_MAX_MS: '5000' });
+    try {
+      const gauge = async (pattern: RegExp): Promise<number> =>
+        Number(pattern.exec((await server.get('/metrics')).body)?.[1] ?? NaN);
+      // prom-client lists only the resources that exist: no Timeout line means no pending timer.
+      const timers = async (): Promise<number> =>
+        Number(
+          /^nodejs_active_resources\{type="Timeout"\} (\d+)$/m.exec(
+            (await server.get('/metrics')).body,
+          )?.[1] ?? 0,
+        );
+      const timersBefore = await timers();
+      const total = 10_000;
+      const batch = 250;
+      for (let sent = 0; sent < total; sent += batch) {
+        await Promise.all(
+          Array.from(
+            { length: batch },
+            () =>
+              new Promise<void>((resolve) => {
+                const req = request(server.url('/'), { agent: false });
+                req.on('error', () => resolve());
+                req.end();
+                setTimeout(() => {
+                  req.destroy();
+                  resolve();
+                }, 150);
+              }),
+          ),
+        );
+      }
+      // Wait until the server has logged every hang-up it saw (a client may leave before its
+      // request even arrives, so the count settles somewhat below the number sent).
+      const aborted = (): number => server.lines.filter((l) => l.msg === 'request aborted').length;
+      let settled = -1;
+      for (let waited = 0; waited < 20_000 && settled !== aborted(); waited += 500) {
+        settled = aborted();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(aborted()).toBeGreaterThan(total * 0.9);
+      // Each hang-up is counted once, as 499, in the latency histogram too.
+      expect(
+        await gauge(
+          /^http_request_duration_seconds_count\{method="GET",route="\/",status_code="499"\} (\d+)$/m,
+        ),
+      ).toBe(aborted());
+      expect(await gauge(/^http_requests_in_flight (\d+)$/m)).toBe(1); // the scrape itself
+      expect(await timers()).toBeLessThanOrEqual(timersBefore);
+      expect(server.lines.some((l) => l.msg === 'request completed' && l.path === '/')).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('errors', () => {
+  it.each(['exception', 'rejection'])(
+    'an unhandled %s is logged as fatal and the process exits 1',
+    async (kind) => {
+      const server = await ServerProcess.start({
+        CRASH: kind,
+        NODE_OPTIONS: `--require ${join(__dirname, 'fixtures', 'crash-after-start.cjs')}`,
+      });
+      const { code } = await server.exit(10_000);
+      expect(code).toBe(1);
+      const fatal = server.lines.find((l) => l.level === 'fatal');
+      expect(fatal?.msg).toBe(kind === 'exception' ? 'uncaught exception' : 'unhandled promise rejection');
+      expect(JSON.stringify(fatal)).toContain('nobody');
+    },
+  );
+});
+
+describe('restarts under load', () => {
+  it('SIGTERM under keep-alive load: every accepted request completes, no resets, exit 0', async () => {
+    const server = await ServerProcess.start({
+      DELAY_MIN_MS: '0',
+      DELAY_MAX_MS: '300',
+      SHUTDOWN_DRAIN_MS: '1000',
+    });
+    const agent = new Agent({ keepAlive: true, maxSockets: 50 });
+    const outcomes = new Map<string, number>();
+    const count = (key: string): void => {
+      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+    };
+    let refused = false;
+    const worker = async (): Promise<void> => {
+      while (!refused) {
+        await new Promise<void>((resolve) => {
+          get(server.url('/'), { agent }, (res) => {
+            let body = '';
+            res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+            res.on('end', () => {
+              count(
+                res.statusCode === 200 && body.includes('"name":"httpserver"')
+                  ? 'complete 200'
+                  : `status ${res.statusCode}`,
+              );
+              resolve();
+            });
+            res.on('error', () => {
+              count('response error');
+              resolve();
+            });
+          }).on('error', (error: NodeJS.ErrnoException) => {
+            if (error.code === 'ECONNREFUSED') refused = true;
+            count(error.code ?? error.message);
+            resolve();
+          });
+        });
+      }
+    };
+    const workers = Array.from({ length: 50 }, worker);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    server.signal('SIGTERM');
+    const exit = server.exit(15_000);
+    await Promise.all(workers);
+    agent.destroy();
+    expect((await exit).code).toBe(0);
+    const keys = [...outcomes.keys()].sort();
+    expect(keys).toEqual(['ECONNREFUSED', 'complete 200']);
+    expect(outcomes.get('complete 200')).toBeGreaterThan(100);
+  });
+});

@@ -1,0 +1,44 @@
+import { connect } from 'node:net';
+
+export interface RawReply {
+  /** Everything the server sent before closing or the timeout. */
+  text: string;
+  /** The status code of the first response, or 0 if there was none. */
+  status: number;
+  /** True when the server closed the connection. */
+  closed: boolean;
+  elapsedMs: number;
+}
+
+/**
+ * Sends bytes as they are (no HTTP client would send malformed input) and collects the reply until
+ * the server closes the connection, `stopWhen` matches, or timeoutMs passes.
+ */
+export function rawRequest(
+  port: number,
+  data: string | Buffer,
+  timeoutMs = 3000,
+  stopWhen?: RegExp,
+): Promise<RawReply> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const socket = connect(port, '127.0.0.1', () => socket.write(data));
+    let text = '';
+    const finish = (closed: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0);
+      resolve({ text, status, closed, elapsedMs: Date.now() - started });
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    socket.setEncoding('latin1').on('data', (chunk: string) => {
+      text += chunk;
+      if (stopWhen?.test(text)) finish(false);
+    });
+    socket.on('close', () => finish(true));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNRESET') finish(true);
+      else reject(error);
+    });
+  });
+}
