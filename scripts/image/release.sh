@@ -43,11 +43,21 @@ case "$builder:$action" in
   docker:push)
     docker buildx build ${PLATFORM:+--platform "$PLATFORM"} "${args[@]}" --push -t "$IMAGE_REF" . ;;
   podman:release | buildah:release)
+    # buildah (1.28, Debian 12) keys its layer cache on a LABEL or ENV line's text, not on the build
+    # arguments in it: a rebuild with a new VERSION and unchanged sources would keep the old
+    # VERSION, version label and revision. So the cached build is followed by an uncached step that
+    # sets them again; a multi-platform build is simply not cached.
     if $multi; then
       "$builder" manifest rm "$IMAGE_REF" >/dev/null 2>&1 || true
-      "$builder" build --format docker --layers --platform "$PLATFORM" --manifest "$IMAGE_REF" "${args[@]}" .
+      "$builder" build --format docker --no-cache --platform "$PLATFORM" --manifest "$IMAGE_REF" "${args[@]}" .
     else
       "$builder" build --format docker --layers ${PLATFORM:+--platform "$PLATFORM"} -t "$IMAGE_REF" "${args[@]}" .
+      stamp=$(mktemp -d)
+      printf '%s\n' "FROM $IMAGE_REF" \
+        "LABEL org.opencontainers.image.version=\"${VERSION:-}\" org.opencontainers.image.revision=\"${REVISION:-}\" org.opencontainers.image.created=\"${CREATED:-}\" org.opencontainers.image.source=\"${SOURCE:-}\"" \
+        "ENV VERSION=\"${VERSION:-}\"" > "$stamp/Dockerfile"
+      "$builder" build --format docker --no-cache --pull=never --quiet -t "$IMAGE_REF" "$stamp" >/dev/null
+      rm -rf "$stamp"
     fi ;;
   podman:push | buildah:push)
     if $multi; then "$builder" manifest push --all "$IMAGE_REF" "docker://$IMAGE_REF"

@@ -48,7 +48,7 @@ echo "built in $(( $(date +%s) - started )) s (base images included)"
 echo "== rebuild after a change to src/"
 mkdir -p "$work/ctx"
 cp -r Dockerfile .dockerignore package.json package-lock.json tsconfig.json tsconfig.build.json src "$work/ctx/"
-echo "// changed by test-image" >> "$work/ctx/src/main.ts"
+echo "// changed by test-image run $version" >> "$work/ctx/src/main.ts"
 (cd "$work/ctx" && BUILDER=buildah IMAGE_REF=localhost/httpserver:test-image-rebuild VERSION="$version" \
   NPM_CA="${NODE_EXTRA_CA_CERTS:-}" BUILD_FLAGS="--pull=never --isolation chroot" \
   "$root/scripts/image/release.sh" release) >"$work/rebuild.log" 2>&1 || { cat "$work/rebuild.log"; fail_now "rebuild"; }
