@@ -43,8 +43,14 @@ export class ServerProcess {
     });
     const server = new ServerProcess(child);
     if (waitForListening) {
-      const listening = await server.waitForLine((line) => line.msg === 'listening');
-      server.port = listening.port as number;
+      try {
+        const listening = await server.waitForLine((line) => line.msg === 'listening');
+        server.port = listening.port as number;
+      } catch (error) {
+        // A process that never started must not outlive the test (Jest would wait for it).
+        await server.stop();
+        throw error;
+      }
     }
     return server;
   }
