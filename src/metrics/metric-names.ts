@@ -2,11 +2,22 @@
 export const METRICS_PATH = '/metrics';
 
 /**
+ * Probe and scrape routes, hit by kubelet and Prometheus every few seconds: never delayed, never
+ * traced, logged at debug only.
+ */
+export const PROBE_AND_SCRAPE_ROUTES: ReadonlySet<string> = new Set([
+  '/healthz',
+  '/livez',
+  '/readyz',
+  METRICS_PATH,
+]);
+
+/**
  * Routes whose GET 200 series exist from start-up at zero: a counter that first appears with its
  * whole count is invisible to rate() and increase(), so without them a load right after a (re)start
  * would not show in the latency or request-rate graphs.
  */
-export const PRESET_ROUTES = ['/', '/healthz', '/livez', '/readyz', METRICS_PATH];
+export const PRESET_ROUTES = ['/', ...PROBE_AND_SCRAPE_ROUTES];
 
 /** Label value shared by every request that matched no route, so random URLs cannot grow the label set. */
 export const UNMATCHED_ROUTE = 'unmatched';

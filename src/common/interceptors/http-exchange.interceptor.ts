@@ -1,13 +1,10 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Observable } from 'rxjs';
-import { METRICS_PATH, UNMATCHED_ROUTE } from '../../metrics/metric-names';
+import { PROBE_AND_SCRAPE_ROUTES, UNMATCHED_ROUTE } from '../../metrics/metric-names';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { HttpExchangeService } from '../http/http-exchange.service';
 import { afterDelay, createDelayPicker } from '../http/random-delay';
-
-/** Routes that answer at once: probes must never time out, and scrapes must not skew the latency. */
-const UNDELAYED_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/livez', '/readyz', METRICS_PATH]);
 
 /**
  * The one global interceptor: echoes the request headers, sets Version, times the request and
@@ -31,7 +28,8 @@ export class HttpExchangeInterceptor implements NestInterceptor {
     const route = (req.route as { path?: string } | undefined)?.path ?? UNMATCHED_ROUTE;
     this.exchange.begin(req, res, route);
 
-    const delayMs = UNDELAYED_ROUTES.has(route) ? 0 : this.pickDelay();
+    // Probes must never time out, and scrapes must not skew the latency.
+    const delayMs = PROBE_AND_SCRAPE_ROUTES.has(route) ? 0 : this.pickDelay();
     if (delayMs === 0) return next.handle();
     this.exchange.delayed(res, delayMs);
     return afterDelay(res, delayMs, next.handle());

@@ -2,10 +2,7 @@ import { context, trace } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { CLIENT_CLOSED_REQUEST, METRICS_PATH } from '../../metrics/metric-names';
-
-/** Routes hit by kubelet and Prometheus every few seconds: logged at debug so they do not flood info. */
-const QUIET_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/livez', '/readyz', METRICS_PATH]);
+import { CLIENT_CLOSED_REQUEST, PROBE_AND_SCRAPE_ROUTES } from '../../metrics/metric-names';
 
 export interface TraceIds {
   trace_id: string;
@@ -46,7 +43,8 @@ export class AccessLog {
   }
 
   write(req: Request, res: Response, exchange: Exchange, responseTimeMs: number): void {
-    const quiet = QUIET_ROUTES.has(exchange.route);
+    // Logged at debug so kubelet and Prometheus do not flood an info-level log.
+    const quiet = PROBE_AND_SCRAPE_ROUTES.has(exchange.route);
     if (quiet && !this.debugEnabled) return;
     const finished = res.writableFinished;
     const status = finished ? res.statusCode : CLIENT_CLOSED_REQUEST;

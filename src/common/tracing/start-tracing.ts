@@ -11,11 +11,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { AppConfig } from '../config/app-config';
-import { METRICS_PATH } from '../../metrics/metric-names';
+import { PROBE_AND_SCRAPE_ROUTES } from '../../metrics/metric-names';
 import { createSampler } from './create-sampler';
-
-/** Probes and scrapes arrive every few seconds and say nothing about a request's path: no spans. */
-const UNTRACED_PATHS = new Set(['/healthz', '/livez', '/readyz', METRICS_PATH]);
 
 export interface Tracing {
   /** Exports the spans still buffered; called by the graceful shutdown. */
@@ -60,7 +57,9 @@ export function startTracing(config: AppConfig): Tracing {
     tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?', 1)[0] ?? ''),
+        // Probes and scrapes say nothing about a request's path: no spans.
+        ignoreIncomingRequestHook: (req) =>
+          PROBE_AND_SCRAPE_ROUTES.has((req.url ?? '').split('?', 1)[0] ?? ''),
       }),
       // Router and handler spans only: a span for each of Nest's middleware layers (query parser,
       // body parsers, ...) tripled the cost of a traced request and says nothing about it.
