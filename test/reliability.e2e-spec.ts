@@ -255,8 +255,18 @@ describe('restarts under load', () => {
     await Promise.all(workers);
     agent.destroy();
     expect((await exit).code).toBe(0);
-    const keys = [...outcomes.keys()].sort();
-    expect(keys).toEqual(['ECONNREFUSED', 'complete 200']);
+    // Every request the server accepted reached its client complete: the server's own count of
+    // answered requests equals the clients' count of complete 200s, and it cut none.
+    const answered = server.lines.filter((l) => l.msg === 'request completed' && l.path === '/');
+    expect(answered.every((l) => l.status === 200)).toBe(true);
+    expect(outcomes.get('complete 200')).toBe(answered.length);
+    expect(server.lines.some((l) => l.msg === 'request aborted')).toBe(false);
+    // After the drain only connection failures: refused, or (rarely) reset by the kernel for a
+    // connection still waiting in the listen queue when the listener closed, which the server never
+    // accepted (see docs/reliability.md).
+    expect(
+      [...outcomes.keys()].filter((k) => !['complete 200', 'ECONNREFUSED', 'ECONNRESET'].includes(k)),
+    ).toEqual([]);
     expect(outcomes.get('complete 200')).toBeGreaterThan(100);
   });
 });
