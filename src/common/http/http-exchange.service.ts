@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { CLIENT_CLOSED_REQUEST } from '../../metrics/metric-names';
 import { RequestMetrics } from '../../metrics/request-metrics';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { LifecycleState } from '../lifecycle/lifecycle-state';
@@ -63,8 +64,9 @@ export class HttpExchangeService {
     res.once('close', () => {
       const elapsedMs = performance.now() - startedAt;
       this.lifecycle.requestEnded(res);
-      this.metrics.observe(req.method, route, res.writableFinished ? res.statusCode : 499, elapsedMs / 1000);
-      this.accessLog.write(req, res, exchange, elapsedMs);
+      const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST;
+      this.metrics.observe(req.method, route, status, elapsedMs / 1000);
+      this.accessLog.write(req, exchange, status, elapsedMs);
     });
   }
 

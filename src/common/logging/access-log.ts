@@ -1,6 +1,6 @@
 import { context, trace } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import type { Logger } from 'pino';
 import { CLIENT_CLOSED_REQUEST, PROBE_AND_SCRAPE_ROUTES } from '../../metrics/metric-names';
 
@@ -42,12 +42,11 @@ export class AccessLog {
     this.debugEnabled = logger.isLevelEnabled('debug');
   }
 
-  write(req: Request, res: Response, exchange: Exchange, responseTimeMs: number): void {
+  /** `status` is the status sent, or CLIENT_CLOSED_REQUEST when the client hung up first. */
+  write(req: Request, exchange: Exchange, status: number, responseTimeMs: number): void {
     // Logged at debug so kubelet and Prometheus do not flood an info-level log.
     const quiet = PROBE_AND_SCRAPE_ROUTES.has(exchange.route);
     if (quiet && !this.debugEnabled) return;
-    const finished = res.writableFinished;
-    const status = finished ? res.statusCode : CLIENT_CLOSED_REQUEST;
     const url = req.originalUrl;
     const query = url.indexOf('?');
     const line = {
@@ -62,7 +61,7 @@ export class AccessLog {
       userAgent: req.headers['user-agent'],
       ...exchange.trace,
     };
-    const message = finished ? 'request completed' : 'request aborted';
+    const message = status === CLIENT_CLOSED_REQUEST ? 'request aborted' : 'request completed';
     if (quiet) this.logger.debug(line, message);
     else if (status >= 500) this.logger.error(line, message);
     else this.logger.info(line, message);
