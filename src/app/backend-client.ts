@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { APP_CONFIG, type AppConfig } from '../common/config/app-config';
-import { tracingInjectsHeaders } from '../common/tracing/tracing-injects-headers';
 
 /** Trace headers the SDK's propagators write for the client span when tracing is on. */
 const PROPAGATED_HEADERS = [
@@ -42,10 +41,13 @@ export interface BackendAnswer {
 export class BackendClient {
   readonly urls: readonly string[];
   private readonly timeoutMs: number;
+  private readonly forwarded: readonly string[];
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.urls = config.backends.urls;
     this.timeoutMs = config.backends.timeoutMs;
+    // With tracing on, the SDK's propagators write the trace headers of each outgoing call.
+    this.forwarded = config.tracing.enabled ? NOT_PROPAGATED_HEADERS : FORWARDED_TRACE_HEADERS;
   }
 
   callAll(req: Request): Promise<BackendAnswer[]> {
@@ -54,9 +56,8 @@ export class BackendClient {
   }
 
   private forwardedHeaders(req: Request): Record<string, string> {
-    const names = tracingInjectsHeaders() ? NOT_PROPAGATED_HEADERS : FORWARDED_TRACE_HEADERS;
     const headers: Record<string, string> = { accept: 'application/json' };
-    for (const name of names) {
+    for (const name of this.forwarded) {
       const value = req.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
