@@ -37,7 +37,13 @@ export default defineConfig(
   {
     files: ['bench/fixtures/*.mjs', 'test/fixtures/*.cjs'],
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        global: 'readonly',
+      },
     },
     rules: {
       // The fixtures apply Nest's decorators as functions, which the rule cannot see, and are

@@ -1,9 +1,13 @@
 import { Agent, get, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION } from '../src/common/server/bound-pipelining';
 import { rawRequest } from './support/raw-http';
 import { ServerProcess } from './support/server-process';
 
 jest.setTimeout(60_000);
+
+const MiB = 1024 * 1024;
 
 const GET = (path: string, extra = ''): string =>
   `GET ${path} HTTP/1.1\r\nHost: test\r\n${extra}Connection: close\r\n\r\n`;
@@ -27,7 +31,9 @@ describe('bad requests get the right 4xx and the process lives on', () => {
     ['a folded (obs-fold) header line', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n', 400],
     ['a header section over 16 KiB', GET('/', `X-Big: ${'a'.repeat(17_000)}\r\n`), 431],
     ['too many headers', GET('/', 'X-H: v\r\n'.repeat(3000)), 431],
-    ['a URL over 16 KiB', GET(`/${'a'.repeat(17_000)}`), 431],
+    ['a URL over 16 KiB', GET(`/${'a'.repeat(17_000)}`), 414],
+    ['a URL of 100 KiB (parsed over several reads)', GET(`/${'a'.repeat(100_000)}`), 414],
+    ['a 16 KiB query string', GET(`/?q=${'%zz'.repeat(6000)}`), 414],
     ['HTTP/1.1 without Host', 'GET / HTTP/1.1\r\n\r\n', 400],
   ])('%s: %i', async (_name, data, status) => {
     const reply = await rawRequest(server.port, data);
@@ -47,6 +53,13 @@ describe('bad requests get the right 4xx and the process lives on', () => {
     const reply = await rawRequest(server.port, GET(path));
     expect(reply.status).toBe(404);
     expect(reply.text).toMatch(/\r\nVersion: /);
+  });
+
+  it('a long URL in the second of two pipelined requests: 200, then 414', async () => {
+    const first = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
+    const reply = await rawRequest(server.port, first + GET(`/${'b'.repeat(20_000)}`));
+    // The 200's JSON body has no trailing newline, so the 414 status line follows it directly.
+    expect(reply.text.match(/HTTP\/1\.1 \d{3} /g)).toEqual(['HTTP/1.1 200 ', 'HTTP/1.1 414 ']);
   });
 
   it.each(['//', '/?%', '/?a=%zz'])('%s addresses the root: 200', async (path) => {
@@ -115,7 +128,6 @@ describe('abusive clients', () => {
   it('cuts a slowloris client trickling its headers after HEADERS_TIMEOUT_MS', async () => {
     const server = await ServerProcess.start({ HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '1000' });
     try {
-      const { connect } = await import('node:net');
       const started = Date.now();
       const closedAfter = await new Promise<number>((resolve) => {
         const socket = connect(server.port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n'));
@@ -136,8 +148,82 @@ describe('abusive clients', () => {
     }
   });
 
+  it('clients that pipeline requests and never read the answers do not pin memory', async () => {
+    // The delay keeps every accepted request alive for 2 s: without the per-connection bound these
+    // 100 connections held about 300 MiB of live heap.
+    const server = await ServerProcess.start({ DELAY_MIN_MS: '2000', DELAY_MAX_MS: '2000' }, true, {
+      heapProbe: true,
+    });
+    const sockets: Socket[] = [];
+    try {
+      const baseline = await server.heapAfterGc();
+      const pipelined = (count: number): string =>
+        `GET / HTTP/1.1\r\nHost: test\r\nX-Pad: ${'p'.repeat(100)}\r\n\r\n`.repeat(count);
+      // 100 connections push 500 requests each; 50 more stay at 60, under the bound, and are kept.
+      for (const [connections, requests] of [
+        [100, 500],
+        [50, 60],
+      ] as const) {
+        for (let i = 0; i < connections; i++) {
+          const socket = connect(server.port, '127.0.0.1', () => socket.write(pipelined(requests)));
+          socket.pause(); // never reads a byte
+          socket.on('error', () => undefined);
+          sockets.push(socket);
+        }
+      }
+      const cut = (): number =>
+        server.lines.filter((l) => l.msg === 'connection closed: too many pipelined requests in flight')
+          .length;
+      for (let waited = 0; waited < 10_000 && cut() < 100; waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(cut()).toBe(100);
+      // While all 150 are still connected and their requests wait out the delay: bounded live heap
+      // (50 x 60 in flight), and the service still answers.
+      const started = Date.now();
+      expect((await server.get('/healthz')).status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(1000);
+      const during = await server.heapAfterGc();
+      expect(during - baseline).toBeLessThan(48 * MiB);
+      expect(
+        Number(/^http_requests_in_flight (\d+)$/m.exec((await server.get('/metrics')).body)?.[1]),
+      ).toBeLessThanOrEqual(50 * MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION + 1);
+      // Once they are gone, nothing of them is left.
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect((await server.heapAfterGc()) - baseline).toBeLessThan(4 * MiB);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await server.stop();
+    }
+  });
+
+  it('a client pipelining within the bound gets every answer, in order, on one connection', async () => {
+    const server = await ServerProcess.start({ DELAY_MIN_MS: '0', DELAY_MAX_MS: '200' });
+    try {
+      const requests = Array.from(
+        { length: MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION },
+        (_, i) => `GET / HTTP/1.1\r\nHost: test\r\nX-Seq: ${i}\r\n\r\n`,
+      ).join('');
+      const reply = await rawRequest(
+        server.port,
+        requests,
+        5000,
+        new RegExp(`X-Seq: ${MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION - 1}\\r\\n[^]*\\}$`),
+      );
+      expect(reply.closed).toBe(false);
+      const sequence = [...reply.text.matchAll(/^X-Seq: (\d+)\r$/gm)].map((m) => Number(m[1]));
+      expect(sequence).toEqual(Array.from({ length: MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION }, (_, i) => i));
+      expect(reply.text.match(/HTTP\/1\.1 200 /g)).toHaveLength(MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('10,000 clients that hang up during their delay leave nothing behind', async () => {
-    const server = await ServerProcess.start({ DELAY_MIN_MS: '5000', DELAY_MAX_MS: '5000' });
+    const server = await ServerProcess.start({ DELAY_MIN_MS: '5000', DELAY_MAX_MS: '5000' }, true, {
+      heapProbe: true,
+    });
     try {
       const gauge = async (pattern: RegExp): Promise<number> =>
         Number(pattern.exec((await server.get('/metrics')).body)?.[1] ?? NaN);
@@ -148,35 +234,46 @@ describe('abusive clients', () => {
             (await server.get('/metrics')).body,
           )?.[1] ?? 0,
         );
-      const timersBefore = await timers();
-      const total = 10_000;
-      const batch = 250;
-      for (let sent = 0; sent < total; sent += batch) {
-        await Promise.all(
-          Array.from(
-            { length: batch },
-            () =>
-              new Promise<void>((resolve) => {
-                const req = request(server.url('/'), { agent: false });
-                req.on('error', () => resolve());
-                req.end();
-                setTimeout(() => {
-                  req.destroy();
-                  resolve();
-                }, 150);
-              }),
-          ),
-        );
-      }
+      const hangUps = async (count: number): Promise<void> => {
+        const batch = 250;
+        for (let sent = 0; sent < count; sent += batch) {
+          await Promise.all(
+            Array.from(
+              { length: batch },
+              () =>
+                new Promise<void>((resolve) => {
+                  const req = request(server.url('/'), { agent: false });
+                  req.on('error', () => resolve());
+                  req.end();
+                  setTimeout(() => {
+                    req.destroy();
+                    resolve();
+                  }, 150);
+                }),
+            ),
+          );
+        }
+      };
       // Wait until the server has logged every hang-up it saw (a client may leave before its
       // request even arrives, so the count settles somewhat below the number sent).
       const aborted = (): number => server.lines.filter((l) => l.msg === 'request aborted').length;
-      let settled = -1;
-      for (let waited = 0; waited < 20_000 && settled !== aborted(); waited += 500) {
-        settled = aborted();
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-      expect(aborted()).toBeGreaterThan(total * 0.9);
+      const settle = async (): Promise<void> => {
+        let settled = -1;
+        for (let waited = 0; waited < 20_000 && settled !== aborted(); waited += 500) {
+          settled = aborted();
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      };
+      // A first round warms the code paths up, so the heap baseline holds compiled code and caches.
+      await hangUps(500);
+      await settle();
+      const timersBefore = await timers();
+      const heapBefore = await server.heapAfterGc();
+      const warmUp = aborted();
+      const total = 10_000;
+      await hangUps(total);
+      await settle();
+      expect(aborted() - warmUp).toBeGreaterThan(total * 0.9);
       // Each hang-up is counted once, as 499, in the latency histogram too.
       expect(
         await gauge(
@@ -186,6 +283,10 @@ describe('abusive clients', () => {
       expect(await gauge(/^http_requests_in_flight (\d+)$/m)).toBe(1); // the scrape itself
       expect(await timers()).toBeLessThanOrEqual(timersBefore);
       expect(server.lines.some((l) => l.msg === 'request completed' && l.path === '/')).toBe(false);
+      // Heap flat: what is still reachable after a full collection has not grown with the hang-ups
+      // (measured: +0.7 MiB after 10,000, -1.1 MiB after 30,000: noise, no trend).
+      const heapAfter = await server.heapAfterGc();
+      expect(heapAfter - heapBefore).toBeLessThan(2 * MiB);
     } finally {
       await server.stop();
     }

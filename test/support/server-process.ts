@@ -4,6 +4,7 @@ import { get, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+const HEAP_PROBE = join(__dirname, '..', 'fixtures', 'heap-probe.cjs');
 
 export type LogLine = Record<string, unknown> & { level: string; msg: string };
 
@@ -34,10 +35,18 @@ export class ServerProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  /** Spawns the server; `waitForListening: false` returns at once (for start-up failures). */
-  static async start(env: NodeJS.ProcessEnv = {}, waitForListening = true): Promise<ServerProcess> {
+  /**
+   * Spawns the server; `waitForListening: false` returns at once (for start-up failures).
+   * `heapProbe` loads test/fixtures/heap-probe.cjs so heapAfterGc() can be asked.
+   */
+  static async start(
+    env: NodeJS.ProcessEnv = {},
+    waitForListening = true,
+    { heapProbe = false } = {},
+  ): Promise<ServerProcess> {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "make build" first`);
-    const child = spawn(process.execPath, [MAIN], {
+    const nodeArgs = heapProbe ? ['--expose-gc', '--require', HEAP_PROBE] : [];
+    const child = spawn(process.execPath, [...nodeArgs, MAIN], {
       env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', DELAY_MAX_MS: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -70,6 +79,20 @@ export class ServerProcess {
           `no matching log line in ${timeoutMs} ms; last of ${this.lines.length} stdout lines: ${JSON.stringify(this.lines.slice(-10))} stderr: ${this.stderr.slice(-2000)}`,
         );
       }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Bytes of heap still reachable after a full collection (needs `heapProbe` at start). */
+  async heapAfterGc(timeoutMs = 5000): Promise<number> {
+    const seen = this.stderr.length;
+    this.child.kill('SIGUSR2');
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = /heap-used-after-gc (\d+)\n/.exec(this.stderr.slice(seen));
+      if (match) return Number(match[1]);
+      if (Date.now() > deadline)
+        throw new Error(`no heap report in ${timeoutMs} ms: ${this.stderr.slice(-500)}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }

@@ -34,7 +34,7 @@ export async function createTestApp(
     controllers: extra.controllers ?? [],
   }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>(
-    new LimitedExpressAdapter(config.server),
+    new LimitedExpressAdapter(config.server, logger),
     {
       bufferLogs: extra.logger !== undefined,
       logger: extra.logger === undefined ? false : undefined,

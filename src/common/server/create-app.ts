@@ -10,7 +10,7 @@ import { LimitedExpressAdapter } from './limited-express.adapter';
 export async function createApp(config: AppConfig, logger: Logger): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(config, logger),
-    new LimitedExpressAdapter(config.server),
+    new LimitedExpressAdapter(config.server, logger),
     // Nest's start-up messages wait for the pino logger instead of printing as plain text.
     { bufferLogs: true },
   );
