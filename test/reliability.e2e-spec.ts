@@ -66,6 +66,16 @@ describe('bad requests get the right 4xx and the process lives on', () => {
     expect((await rawRequest(server.port, GET(path))).status).toBe(200);
   });
 
+  it('CONNECT (a proxy tunnel) gets 405 with Allow, and the connection is closed', async () => {
+    const reply = await rawRequest(
+      server.port,
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    );
+    expect(reply.status).toBe(405);
+    expect(reply.text).toContain('\r\nAllow: GET, HEAD, OPTIONS\r\n');
+    expect(reply.closed).toBe(true);
+  });
+
   it('HEAD / answers like GET, without a body', async () => {
     const reply = await rawRequest(server.port, 'HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     expect(reply.status).toBe(200);

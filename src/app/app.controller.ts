@@ -13,10 +13,8 @@ import {
 import type { Request, Response } from 'express';
 import { hostname } from 'node:os';
 import { APP_CONFIG, type AppConfig } from '../common/config/app-config';
+import { ALLOWED_METHODS } from '../common/http/allowed-methods';
 import { type BackendAnswer, BackendClient } from './backend-client';
-
-/** HEAD is answered by the GET handler, without a body (Express). */
-const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
 
 export interface RootResponse {
   name: string;

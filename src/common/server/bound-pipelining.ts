@@ -12,17 +12,26 @@ import type { Logger } from 'pino';
  */
 export const MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION = 64;
 
-const IN_FLIGHT = Symbol('httpserver.requestsInFlight');
-type CountedSocket = Socket & { [IN_FLIGHT]?: number };
+const QUEUED = Symbol('httpserver.requestsQueued');
+type CountedSocket = Socket & { [QUEUED]?: number };
 
-/** Wraps the server's request listener with the per-connection bound. */
+/**
+ * Wraps the server's request listener with the per-connection bound. Only pipelined requests are
+ * counted: Node gives a response its socket at once when nothing is ahead of it, and queues it
+ * (socket null) behind the response in progress otherwise. So the usual, unpipelined request pays
+ * one comparison, and a connection has at most one answered request plus the queued ones.
+ */
 export function boundPipelining(listener: RequestListener, logger: Logger): RequestListener {
   return (req, res) => {
+    if (res.socket !== null) {
+      listener(req, res);
+      return;
+    }
     const socket = req.socket as CountedSocket;
     // The rest of a chunk that overran the bound is still parsed after the connection is closed.
     if (socket.destroyed) return;
-    const inFlight = (socket[IN_FLIGHT] ?? 0) + 1;
-    if (inFlight > MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION) {
+    const queued = (socket[QUEUED] ?? 0) + 1;
+    if (queued >= MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION) {
       logger.warn(
         { clientIp: socket.remoteAddress, limit: MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION },
         'connection closed: too many pipelined requests in flight',
@@ -30,14 +39,14 @@ export function boundPipelining(listener: RequestListener, logger: Logger): Requ
       socket.destroy();
       return;
     }
-    socket[IN_FLIGHT] = inFlight;
-    res.once('close', countResponseClosed);
+    socket[QUEUED] = queued;
+    res.once('close', countQueuedClosed);
     listener(req, res);
   };
 }
 
 /** A shared listener (no closure per request); 'close' fires once per response, however it ends. */
-function countResponseClosed(this: ServerResponse): void {
+function countQueuedClosed(this: ServerResponse): void {
   const socket = this.req.socket as CountedSocket;
-  socket[IN_FLIGHT] = (socket[IN_FLIGHT] ?? 1) - 1;
+  socket[QUEUED] = (socket[QUEUED] ?? 1) - 1;
 }
