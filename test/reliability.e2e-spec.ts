@@ -321,6 +321,29 @@ describe('errors', () => {
 });
 
 describe('restarts under load', () => {
+  it('a connection accepted before the listener closed still gets its request answered', async () => {
+    const server = await ServerProcess.start({ SHUTDOWN_DRAIN_MS: '300' });
+    const socket = connect(server.port, '127.0.0.1');
+    try {
+      await new Promise((resolve) => socket.once('connect', resolve));
+      let text = '';
+      socket.setEncoding('latin1').on('data', (chunk: string) => (text += chunk));
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.on('error', () => undefined);
+      server.signal('SIGTERM');
+      // The request is sent only once the listener has closed: the connection is idle until then.
+      await server.waitForLine((l) => l.msg === 'drain over: closing the listener');
+      socket.write('GET / HTTP/1.1\r\nHost: test\r\n\r\n');
+      await closed;
+      expect(text).toMatch(/^HTTP\/1\.1 200 /);
+      expect(text).toMatch(/\r\nConnection: close\r\n/i);
+      expect((await server.exit(10_000)).code).toBe(0);
+    } finally {
+      socket.destroy();
+      await server.stop();
+    }
+  });
+
   it('SIGTERM under keep-alive load: every accepted request completes, no resets, exit 0', async () => {
     const server = await ServerProcess.start({
       DELAY_MIN_MS: '0',
