@@ -55,11 +55,15 @@ describe('bad requests get the right 4xx and the process lives on', () => {
     expect(reply.text).toMatch(/\r\nVersion: /);
   });
 
-  it('a long URL in the second of two pipelined requests: 200, then 414', async () => {
+  it.each([
+    ['a long URL', 414, GET(`/${'b'.repeat(20_000)}`)],
+    ['an oversized header', 431, GET('/', `X-Big: ${'a'.repeat(17_000)}\r\n`)],
+    ['a malformed request line', 400, 'GARBAGE\r\n\r\n'],
+  ])('%s pipelined behind a good request: 200 first, then %i', async (_name, status, bad) => {
     const first = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
-    const reply = await rawRequest(server.port, first + GET(`/${'b'.repeat(20_000)}`));
-    // The 200's JSON body has no trailing newline, so the 414 status line follows it directly.
-    expect(reply.text.match(/HTTP\/1\.1 \d{3} /g)).toEqual(['HTTP/1.1 200 ', 'HTTP/1.1 414 ']);
+    const reply = await rawRequest(server.port, first + bad);
+    // The 200's JSON body has no trailing newline, so the error's status line follows it directly.
+    expect(reply.text.match(/HTTP\/1\.1 \d{3} /g)).toEqual(['HTTP/1.1 200 ', `HTTP/1.1 ${status} `]);
   });
 
   it.each(['//', '/?%', '/?a=%zz'])('%s addresses the root: 200', async (path) => {
