@@ -61,3 +61,8 @@ export function isTrustedProxyEntry(entry: string): boolean {
   const bits = family === 4 ? 32 : 128;
   return /^\d+$/.test(prefix) && Number(prefix) <= bits;
 }
+
+/** True for an absolute http:// or https:// URL. */
+export function isHttpUrl(value: string): boolean {
+  return URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol);
+}

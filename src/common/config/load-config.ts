@@ -3,7 +3,7 @@ import { validateHeaderValue } from 'node:http';
 import { join } from 'node:path';
 import { AppConfig, LOG_LEVELS, TRACES_SAMPLERS, TracingConfig, TrustProxy } from './app-config';
 import { ConfigError } from './config-error';
-import { EnvReader, isHeaderName, isTrustedProxyEntry } from './env-parsers';
+import { EnvReader, isHeaderName, isHttpUrl, isTrustedProxyEntry } from './env-parsers';
 
 /** Default drain when running in Kubernetes: enough for endpoint removal to reach kube-proxy and ingress. */
 const KUBERNETES_DRAIN_MS = 5000;
@@ -70,7 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
 function readBackendUrls(read: EnvReader): string[] {
   return read.list('BACKEND_URL').map((url) => {
-    if (!URL.canParse(url) || !['http:', 'https:'].includes(new URL(url).protocol)) {
+    if (!isHttpUrl(url)) {
       throw new ConfigError('BACKEND_URL', url, 'comma-separated http:// or https:// URLs');
     }
     return url;
@@ -82,7 +82,7 @@ function readTracing(read: EnvReader): TracingConfig {
   for (const name of ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT']) {
     const endpoint = read.raw(name)?.trim();
     if (endpoint === undefined) continue;
-    if (!URL.canParse(endpoint) || !['http:', 'https:'].includes(new URL(endpoint).protocol)) {
+    if (!isHttpUrl(endpoint)) {
       throw new ConfigError(name, endpoint, 'an http:// or https:// URL of an OTLP/HTTP receiver');
     }
     hasEndpoint = true;
