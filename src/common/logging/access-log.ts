@@ -3,6 +3,7 @@ import { getRPCMetadata } from '@opentelemetry/core';
 import type { Request } from 'express';
 import type { Logger } from 'pino';
 import { CLIENT_CLOSED_REQUEST, PROBE_AND_SCRAPE_ROUTES } from '../../metrics/metric-names';
+import { pathOf } from '../http/path-of';
 
 export interface TraceIds {
   trace_id: string;
@@ -47,14 +48,12 @@ export class AccessLog {
     // Logged at debug so kubelet and Prometheus do not flood an info-level log.
     const quiet = PROBE_AND_SCRAPE_ROUTES.has(exchange.route);
     if (quiet && !this.debugEnabled) return;
-    const url = req.originalUrl;
-    const query = url.indexOf('?');
     const line = {
       reqId: exchange.requestId,
       // Express's req.ip parses X-Forwarded-For; without a trusted proxy it is the socket peer.
       clientIp: this.trustsProxy ? req.ip : req.socket.remoteAddress,
       method: req.method,
-      path: query === -1 ? url : url.slice(0, query),
+      path: pathOf(req.originalUrl),
       status,
       responseTimeMs: Math.round(responseTimeMs),
       delayMs: exchange.delayMs,

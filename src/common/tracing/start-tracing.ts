@@ -12,6 +12,7 @@ import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { AppConfig } from '../config/app-config';
 import { PROBE_AND_SCRAPE_ROUTES } from '../../metrics/metric-names';
+import { pathOf } from '../http/path-of';
 import { createSampler } from './create-sampler';
 
 export interface Tracing {
@@ -58,8 +59,7 @@ export function startTracing(config: AppConfig): Tracing {
     instrumentations: [
       new HttpInstrumentation({
         // Probes and scrapes say nothing about a request's path: no spans.
-        ignoreIncomingRequestHook: (req) =>
-          PROBE_AND_SCRAPE_ROUTES.has((req.url ?? '').split('?', 1)[0] ?? ''),
+        ignoreIncomingRequestHook: (req) => PROBE_AND_SCRAPE_ROUTES.has(pathOf(req.url ?? '')),
       }),
       // Router and handler spans only: a span for each of Nest's middleware layers (query parser,
       // body parsers, ...) tripled the cost of a traced request and says nothing about it.
