@@ -32,8 +32,8 @@ function closeServer(server: Server): Promise<void> {
 /**
  * The shutdown sequence, in order. On SIGTERM or SIGINT: fail readiness; keep serving for the drain
  * so load balancers stop sending traffic; stop accepting; let in-flight requests (delays included)
- * finish; close Nest; export the buffered spans; flush the log; exit 0. The timeout, started with the sequence, bounds all of it and
- * exits 1. A second signal exits at once.
+ * finish; close Nest; export the buffered spans; flush the log; exit 0. The timeout, started with
+ * the sequence, bounds all of it and exits 1. A second signal exits at once.
  */
 export function installGracefulShutdown(
   app: INestApplication,
