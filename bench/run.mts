@@ -36,6 +36,7 @@ const median = (values: number[]): number => {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
+const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** A port the OS just handed out, so a process left over from an earlier run cannot be measured instead. */
 function freePort(): Promise<number> {
@@ -185,8 +186,7 @@ function startSink(): Promise<{ url: string; close: () => void }> {
 }
 
 interface Concurrency {
-  connections: number;
-  seconds: number;
+  server: string;
   requests: number;
   errors: number;
   overheadP50Ms: number;
@@ -196,46 +196,86 @@ interface Concurrency {
   eventLoopLagMaxMs: number;
 }
 
-/** 2000 connections for 20 s with the 0-2 s delay; overhead = logged response time minus the picked delay. */
-async function concurrency(): Promise<Concurrency> {
-  const connections = 2000;
-  const seconds = 20;
-  const logFile = join(RESULTS, '.concurrency-access.log');
-  const server = await start(
-    'httpserver (delay 0-2000 ms)',
-    ['dist/main.js'],
-    { DELAY_MIN_MS: '0', DELAY_MAX_MS: '2000' },
-    '/readyz',
-    logFile,
-  );
-  const pid = pidOf(server);
-  await fetch(`http://127.0.0.1:${server.port}/metrics`); // resets prom-client's event-loop histogram
-  const sample = wrk(server.port, seconds, connections, '/', 10);
+/** What a server under the concurrency load reports about itself once wrk is done. */
+interface DelayReport {
+  overheadsMs: number[];
+  eventLoopLagP99Ms: number;
+  eventLoopLagMaxMs: number;
+}
+
+const CONCURRENT_CONNECTIONS = 2000;
+const CONCURRENT_SECONDS = 20;
+
+/** httpserver's own measures: overhead = logged response time minus the logged delay; lag from /metrics. */
+async function httpserverReport(server: Server, stdoutFile: string): Promise<DelayReport> {
   const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
-  const gauge = (name: string): number =>
+  await stop(server); // flushes the access log
+  const seconds = (name: string): number =>
     Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN) * 1000;
-  const peak = peakRssMiB(pid);
-  await stop(server);
-  const overheads: number[] = [];
-  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+  const overheadsMs: number[] = [];
+  for (const line of readFileSync(stdoutFile, 'utf8').split('\n')) {
     if (!line.includes('"request completed"') || !line.includes('"path":"/"')) continue;
     const entry = JSON.parse(line) as { responseTimeMs: number; delayMs?: number };
-    if (entry.delayMs !== undefined) overheads.push(entry.responseTimeMs - entry.delayMs);
+    if (entry.delayMs !== undefined) overheadsMs.push(entry.responseTimeMs - entry.delayMs);
   }
-  overheads.sort((a, b) => a - b);
+  return {
+    overheadsMs,
+    eventLoopLagP99Ms: seconds('nodejs_eventloop_lag_p99_seconds'),
+    eventLoopLagMaxMs: seconds('nodejs_eventloop_lag_max_seconds'),
+  };
+}
+
+/** A delayed fixture's measures (bench/fixtures/delay-probe.mjs): SIGUSR2, then one JSON line on stdout. */
+async function fixtureReport(server: Server, stdoutFile: string): Promise<DelayReport> {
+  server.child.kill('SIGUSR2');
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const line = readFileSync(stdoutFile, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('{"overheadsMs"'));
+    if (line !== undefined) {
+      await stop(server);
+      return JSON.parse(line) as DelayReport;
+    }
+    if (Date.now() > deadline) throw new Error(`${server.name} did not report`);
+    await sleep(100);
+  }
+}
+
+/**
+ * 2000 connections for 20 s against one server with the 0-2000 ms delay on: wrk's errors and
+ * timeouts, the server's peak RSS, and what `report` collects (overhead = time to the response
+ * minus the delay that request picked, p50 and p99; event-loop lag).
+ */
+async function concurrency(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  readyPath: string,
+  report: (server: Server, stdoutFile: string) => Promise<DelayReport>,
+): Promise<Concurrency> {
+  const stdoutFile = join(RESULTS, `.concurrency-${args.at(-1)!.replace(/\W+/g, '-')}.out`);
+  const server = await start(name, args, env, readyPath, stdoutFile);
+  const pid = pidOf(server);
+  if (readyPath === '/readyz') await fetch(`http://127.0.0.1:${server.port}/metrics`); // resets prom-client's lag histogram
+  const sample = wrk(server.port, CONCURRENT_SECONDS, CONCURRENT_CONNECTIONS, '/', 10);
+  const peak = peakRssMiB(pid);
+  const measured = await report(server, stdoutFile);
+  const overheads = [...measured.overheadsMs].sort((a, b) => a - b);
   const pct = (p: number): number =>
     overheads[Math.min(overheads.length - 1, Math.floor((p / 100) * overheads.length))] ?? NaN;
-  return {
-    connections,
-    seconds,
+  const row: Concurrency = {
+    server: name,
     requests: overheads.length,
     errors: sample.errors,
     overheadP50Ms: pct(50),
     overheadP99Ms: pct(99),
     peakRssMiB: peak,
-    eventLoopLagP99Ms: gauge('nodejs_eventloop_lag_p99_seconds'),
-    eventLoopLagMaxMs: gauge('nodejs_eventloop_lag_max_seconds'),
+    eventLoopLagP99Ms: measured.eventLoopLagP99Ms,
+    eventLoopLagMaxMs: measured.eventLoopLagMaxMs,
   };
+  console.log(`  ${name}: overhead p99 ${fmt(row.overheadP99Ms)} ms, peak RSS ${fmt(row.peakRssMiB)} MiB`);
+  return row;
 }
 
 /** Process start to the first 200 on /readyz, median of 5. */
@@ -249,8 +289,6 @@ async function startup(): Promise<number> {
   }
   return median(times);
 }
-
-const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
@@ -274,8 +312,28 @@ async function main(): Promise<void> {
     }),
   ];
   sink.close();
-  console.log('concurrency: 2000 connections, 20 s, delay 0-2000 ms');
-  const busy = await concurrency();
+  console.log(
+    `concurrency: ${CONCURRENT_CONNECTIONS} connections, ${CONCURRENT_SECONDS} s, delay 0-2000 ms, each server alone`,
+  );
+  const delayed = { DELAY_MIN_MS: '0', DELAY_MAX_MS: '2000' };
+  const busyRows = [
+    await concurrency('(a) node:http', ['bench/fixtures/bare-http-delayed.mjs'], {}, '/', fixtureReport),
+    await concurrency(
+      '(b) NestJS, delay in the handler',
+      ['bench/fixtures/nest-hello-delayed.mjs'],
+      {},
+      '/',
+      fixtureReport,
+    ),
+    await concurrency(
+      "(b') NestJS, one interceptor that delays",
+      ['bench/fixtures/nest-hello-delaying-interceptor.mjs'],
+      {},
+      '/',
+      fixtureReport,
+    ),
+    await concurrency('(c) httpserver', ['dist/main.js'], delayed, '/readyz', httpserverReport),
+  ];
   console.log('start-up: 5 runs');
   const startupMs = await startup();
 
@@ -305,14 +363,13 @@ async function main(): Promise<void> {
     `| d/c throughput | ${fmt(ratios.dOverC, 2)} | |`,
     `| c/b p99 | ${fmt(ratios.p99COverB, 2)} | <= 1.5 |`,
     '',
-    `| 2000 connections, 20 s, delay 0-2000 ms | value | target |`,
-    `| --- | --- | --- |`,
-    `| requests completed | ${busy.requests} | |`,
-    `| errors and timeouts | ${busy.errors} | 0 |`,
-    `| overhead p50 (observed - picked delay) | ${fmt(busy.overheadP50Ms)} ms | |`,
-    `| overhead p99 | ${fmt(busy.overheadP99Ms)} ms | < 50 ms |`,
-    `| peak RSS | ${fmt(busy.peakRssMiB)} MiB | <= 160 MiB |`,
-    `| event-loop lag p99 / max | ${fmt(busy.eventLoopLagP99Ms)} / ${fmt(busy.eventLoopLagMaxMs)} ms | |`,
+    `| ${CONCURRENT_CONNECTIONS} connections, ${CONCURRENT_SECONDS} s, delay 0-2000 ms | requests | errors and timeouts | overhead p50 ms | overhead p99 ms | peak RSS MiB | event-loop lag p99 / max ms |`,
+    `| --- | --- | --- | --- | --- | --- | --- |`,
+    ...busyRows.map(
+      (r) =>
+        `| ${r.server} | ${r.requests} | ${r.errors} | ${fmt(r.overheadP50Ms)} | ${fmt(r.overheadP99Ms)} | ${fmt(r.peakRssMiB)} | ${fmt(r.eventLoopLagP99Ms)} / ${fmt(r.eventLoopLagMaxMs)} |`,
+    ),
+    `| target for (c) | | 0 | | < 50 | <= 160 | |`,
     '',
     `| start-up to first 200 on /readyz (median of 5) | ${fmt(startupMs)} ms | < 1000 ms |`,
   ].join('\n');
@@ -321,7 +378,7 @@ async function main(): Promise<void> {
   writeFileSync(join(RESULTS, 'latest.md'), markdown);
   writeFileSync(
     join(RESULTS, 'latest.json'),
-    `${JSON.stringify({ when, node: process.version, rows, ratios, concurrency: busy, startupMs }, null, 2)}\n`,
+    `${JSON.stringify({ when, node: process.version, rows, ratios, concurrency: busyRows, startupMs }, null, 2)}\n`,
   );
   console.log(`\n${table}\n\nwritten to bench/results/latest.md and latest.json`);
 }
