@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Paired A/B of two httpserver builds or flag sets, for changes smaller than this machine's noise:
 # both servers run at once (core 0, delay off, log to /dev/null), wrk (core 1) alternates 3 s runs
-# between them, and the median of the per-pair ratios B/A is reported. Drift between runs (noisy
-# neighbours, CPU frequency) hits both sides of a pair alike, which sequential runs cannot offer.
+# between them, and the medians of the per-pair ratios B/A of throughput and of p99 latency are
+# reported. Drift between runs (noisy neighbours, CPU frequency) hits both sides of a pair alike,
+# which sequential runs cannot offer. Either side may be a bench fixture, e.g. for c/b.
 #
 #   bench/ab.sh 'dist/main.js' '--max-semi-space-size=8 dist/main.js'   # PAIRS=14 by default
+#   bench/ab.sh 'bench/fixtures/nest-hello.mjs' 'dist/main.js'
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ $# -eq 2 ]] || { echo "usage: bench/ab.sh '<node args A>' '<node args B>'" >&2; exit 2; }
@@ -23,27 +25,37 @@ pid_a=$(start "$PORT_A" "$1")
 pid_b=$(start "$PORT_B" "$2")
 trap 'kill "$pid_a" "$pid_b" 2>/dev/null || true' EXIT
 for port in "$PORT_A" "$PORT_B"; do
-  for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" && break; sleep 0.1; done
+  for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 done
 
-rps() { # seconds, port
-  taskset -c 1 wrk -t1 -c50 -d"$1"s -H 'X-Bench: 1' -H 'X-Request-Source: wrk' -H 'Accept-Language: en' \
-    "http://127.0.0.1:$2/" | awk '/Requests\/sec/ { print int($2) }'
+run() { # seconds, port -> "req/s p99-ms"
+  taskset -c 1 wrk -t1 -c50 -d"$1"s --latency -H 'X-Bench: 1' -H 'X-Request-Source: wrk' -H 'Accept-Language: en' \
+    "http://127.0.0.1:$2/" | awk '
+      / 99% / { v = $2; f = v ~ /us$/ ? 0.001 : v ~ /ms$/ ? 1 : 1000; sub(/[a-z]+$/, "", v); p99 = v * f }
+      /Requests\/sec/ { rps = int($2) }
+      END { printf "%d %.2f\n", rps, p99 }'
 }
-rps 3 "$PORT_A" >/dev/null
-rps 3 "$PORT_B" >/dev/null
+run 3 "$PORT_A" >/dev/null
+run 3 "$PORT_B" >/dev/null
 
 ratios=()
-printf '%8s %8s %6s\n' 'A req/s' 'B req/s' 'B/A'
+p99_ratios=()
+median() { sort -n | awk '{ v[NR] = $1 } END {
+  m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+  printf "%.3f (pairs range %s to %s)", m, v[1], v[NR] }'; }
+printf '%8s %8s %6s %9s %9s %6s\n' 'A req/s' 'B req/s' 'B/A' 'A p99 ms' 'B p99 ms' 'B/A'
 for i in $(seq "$PAIRS"); do
   # Alternate which side goes first, so neither always runs on a warmer machine.
-  if ((i % 2)); then a=$(rps 3 "$PORT_A"); b=$(rps 3 "$PORT_B"); else b=$(rps 3 "$PORT_B"); a=$(rps 3 "$PORT_A"); fi
-  ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }')
+  if ((i % 2)); then a=$(run 3 "$PORT_A"); b=$(run 3 "$PORT_B"); else b=$(run 3 "$PORT_B"); a=$(run 3 "$PORT_A"); fi
+  read -r a_rps a_p99 <<<"$a"
+  read -r b_rps b_p99 <<<"$b"
+  ratio=$(awk -v a="$a_rps" -v b="$b_rps" 'BEGIN { printf "%.3f", b / a }')
+  p99_ratio=$(awk -v a="$a_p99" -v b="$b_p99" 'BEGIN { printf "%.3f", b / a }')
   ratios+=("$ratio")
-  printf '%8s %8s %6s\n' "$a" "$b" "$ratio"
+  p99_ratios+=("$p99_ratio")
+  printf '%8s %8s %6s %9s %9s %6s\n' "$a_rps" "$b_rps" "$ratio" "$a_p99" "$b_p99" "$p99_ratio"
 done
-printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END {
-  m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-  printf "median B/A %.3f (pairs range %s to %s)\n", m, v[1], v[NR] }'
+echo "median B/A throughput $(printf '%s\n' "${ratios[@]}" | median)"
+echo "median B/A p99 latency $(printf '%s\n' "${p99_ratios[@]}" | median)"
 hwm() { awk '/VmHWM/ { print int($2 / 1024) }' "/proc/$1/status"; }
 echo "peak RSS MiB: A $(hwm "$pid_a"), B $(hwm "$pid_b")"
