@@ -206,7 +206,26 @@ interface DelayReport {
 const CONCURRENT_CONNECTIONS = 2000;
 const CONCURRENT_SECONDS = 20;
 
+/** How a server under the concurrency load is measured: `reset` right before the load, `report` after it. */
+interface DelayMeasures {
+  readyPath: string;
+  reset: (server: Server) => Promise<void>;
+  report: (server: Server, stdoutFile: string) => Promise<DelayReport>;
+}
+
 /** httpserver's own measures: overhead = logged response time minus the logged delay; lag from /metrics. */
+const HTTPSERVER_MEASURES: DelayMeasures = {
+  readyPath: '/readyz',
+  // A scrape resets prom-client's event-loop lag histogram.
+  reset: async (server) => {
+    await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+  },
+  report: httpserverReport,
+};
+
+/** The delayed fixtures' measures (bench/fixtures/delay-probe.mjs), which start at their first request. */
+const FIXTURE_MEASURES: DelayMeasures = { readyPath: '/', reset: async () => {}, report: fixtureReport };
+
 async function httpserverReport(server: Server, stdoutFile: string): Promise<DelayReport> {
   const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
   await stop(server); // flushes the access log
@@ -225,7 +244,7 @@ async function httpserverReport(server: Server, stdoutFile: string): Promise<Del
   };
 }
 
-/** A delayed fixture's measures (bench/fixtures/delay-probe.mjs): SIGUSR2, then one JSON line on stdout. */
+/** SIGUSR2, then the fixture's one JSON line on stdout. */
 async function fixtureReport(server: Server, stdoutFile: string): Promise<DelayReport> {
   server.child.kill('SIGUSR2');
   const deadline = Date.now() + 10_000;
@@ -244,23 +263,22 @@ async function fixtureReport(server: Server, stdoutFile: string): Promise<DelayR
 
 /**
  * 2000 connections for 20 s against one server with the 0-2000 ms delay on: wrk's errors and
- * timeouts, the server's peak RSS, and what `report` collects (overhead = time to the response
+ * timeouts, the server's peak RSS, and what `measures` collects (overhead = time to the response
  * minus the delay that request picked, p50 and p99; event-loop lag).
  */
 async function concurrency(
   name: string,
   args: string[],
   env: NodeJS.ProcessEnv,
-  readyPath: string,
-  report: (server: Server, stdoutFile: string) => Promise<DelayReport>,
+  measures: DelayMeasures,
 ): Promise<Concurrency> {
   const stdoutFile = join(RESULTS, `.concurrency-${args.at(-1)!.replace(/\W+/g, '-')}.out`);
-  const server = await start(name, args, env, readyPath, stdoutFile);
+  const server = await start(name, args, env, measures.readyPath, stdoutFile);
   const pid = pidOf(server);
-  if (readyPath === '/readyz') await fetch(`http://127.0.0.1:${server.port}/metrics`); // resets prom-client's lag histogram
+  await measures.reset(server);
   const sample = wrk(server.port, CONCURRENT_SECONDS, CONCURRENT_CONNECTIONS, '/', 10);
   const peak = peakRssMiB(pid);
-  const measured = await report(server, stdoutFile);
+  const measured = await measures.report(server, stdoutFile);
   const overheads = [...measured.overheadsMs].sort((a, b) => a - b);
   const pct = (p: number): number =>
     overheads[Math.min(overheads.length - 1, Math.floor((p / 100) * overheads.length))] ?? NaN;
@@ -317,22 +335,20 @@ async function main(): Promise<void> {
   );
   const delayed = { DELAY_MIN_MS: '0', DELAY_MAX_MS: '2000' };
   const busyRows = [
-    await concurrency('(a) node:http', ['bench/fixtures/bare-http-delayed.mjs'], {}, '/', fixtureReport),
+    await concurrency('(a) node:http', ['bench/fixtures/bare-http-delayed.mjs'], {}, FIXTURE_MEASURES),
     await concurrency(
       '(b) NestJS, delay in the handler',
       ['bench/fixtures/nest-hello-delayed.mjs'],
       {},
-      '/',
-      fixtureReport,
+      FIXTURE_MEASURES,
     ),
     await concurrency(
       "(b') NestJS, one interceptor that delays",
       ['bench/fixtures/nest-hello-delaying-interceptor.mjs'],
       {},
-      '/',
-      fixtureReport,
+      FIXTURE_MEASURES,
     ),
-    await concurrency('(c) httpserver', ['dist/main.js'], delayed, '/readyz', httpserverReport),
+    await concurrency('(c) httpserver', ['dist/main.js'], delayed, HTTPSERVER_MEASURES),
   ];
   console.log('start-up: 5 runs');
   const startupMs = await startup();
