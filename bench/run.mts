@@ -1,35 +1,27 @@
 // make bench: httpserver against its ceilings, side by side in one run. See README "Performance".
 // Each server starts fresh, pinned to core 0; wrk runs on core 1. Every run is bounded in time.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, writeFileSync, closeSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import {
+  cpuSeconds,
+  peakRssMiB,
+  pidOf,
+  ROOT,
+  rssMiB,
+  sleep,
+  start,
+  stop,
+  TWO_CORES,
+  wrk,
+  type Server,
+} from './servers.mts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(ROOT, 'bench', 'results');
-const TWO_CORES = availableParallelism() >= 2;
-const SERVER_CPU = TWO_CORES ? ['taskset', '-c', '0'] : [];
-const LOAD_CPU = TWO_CORES ? ['taskset', '-c', '1'] : [];
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = 3;
 const CONNECTIONS = 50;
-const HEADERS = ['-H', 'X-Bench: 1', '-H', 'X-Request-Source: wrk', '-H', 'Accept-Language: en'];
-
-interface Server {
-  name: string;
-  port: number;
-  child: ChildProcess;
-}
-
-interface Sample {
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
-}
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -37,103 +29,6 @@ const median = (values: number[]): number => {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-/** A port the OS just handed out, so a process left over from an earlier run cannot be measured instead. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts a server pinned to the server core, stdout to /dev/null (or a file), and waits for it to answer. */
-async function start(
-  name: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  readyPath = '/',
-  stdoutFile?: string,
-): Promise<Server> {
-  const port = await freePort();
-  const out = stdoutFile === undefined ? 'ignore' : openSync(stdoutFile, 'w');
-  const [command, ...rest] = [...SERVER_CPU, process.execPath, ...args];
-  const child = spawn(command!, rest, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', out, 'inherit'],
-  });
-  if (typeof out === 'number') closeSync(out);
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${port}${readyPath}`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return { name, port, child };
-    if (Date.now() > deadline) throw new Error(`${name} did not start`);
-    await sleep(20);
-  }
-}
-
-async function stop(server: Server): Promise<void> {
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill('SIGTERM');
-  await Promise.race([exited, sleep(10_000)]);
-  server.child.kill('SIGKILL');
-}
-
-/** utime+stime of the server process (the node process under taskset: its only child). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-function peakRssMiB(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(match?.[1] ?? 0) / 1024;
-}
-function rssMiB(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(match?.[1] ?? 0) / 1024;
-}
-/** The node process: with taskset, exec replaces taskset, so the pid is node's. */
-const pidOf = (server: Server): number => server.child.pid!;
-
-function parseMs(text: string): number {
-  const match = /([\d.]+)(us|ms|s)/.exec(text);
-  if (!match) return NaN;
-  const value = Number(match[1]);
-  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
-}
-
-/** One wrk run; wrk's own latency distribution gives p50 and p99. */
-function wrk(port: number, seconds: number, connections: number, path = '/', timeoutSeconds = 5): Sample {
-  const args = [
-    ...LOAD_CPU,
-    'wrk',
-    '-t1',
-    `-c${connections}`,
-    `-d${seconds}s`,
-    `--timeout`,
-    `${timeoutSeconds}s`,
-    '--latency',
-    ...HEADERS,
-    `http://127.0.0.1:${port}${path}`,
-  ];
-  const result = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
-  const out = result.stdout;
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-  const p50Ms = parseMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
-  const p99Ms = parseMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-  const errors = non2xx + (socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
-  if (!Number.isFinite(rps)) throw new Error(`wrk failed: ${out}${result.stderr}`);
-  return { rps, p50Ms, p99Ms, errors };
-}
 
 interface Row {
   server: string;
