@@ -4,9 +4,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import {
+  CHART_MEMORY_LIMIT_MIB,
   cpuSeconds,
+  IMAGE_NODE_OPTIONS,
   peakRssMiB,
   pidOf,
+  podCgroup,
   ROOT,
   rssMiB,
   sleep,
@@ -22,6 +25,10 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = 3;
 const CONNECTIONS = 50;
+/** httpserver runs with the image's NODE_OPTIONS, as it does in its container. */
+const AS_SHIPPED = { NODE_OPTIONS: IMAGE_NODE_OPTIONS };
+/** ... and without them, so V8 sizes its heap by itself (from the memory limit, in a pod). */
+const NODE_OPTIONS_UNSET = { NODE_OPTIONS: '' };
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -41,9 +48,14 @@ interface Row {
   errors: number;
 }
 
-/** Warm-up, then RUNS runs; medians. */
-async function throughput(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Row> {
-  const server = await start(name, args, env);
+/** Warm-up, then RUNS runs; medians. `cgroupProcs`: start the server in that memory cgroup. */
+async function throughput(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  cgroupProcs?: string,
+): Promise<Row> {
+  const server = await start(name, args, env, { cgroupProcs });
   const pid = pidOf(server);
   await sleep(500);
   const idleRssMiB = rssMiB(pid);
@@ -166,9 +178,10 @@ async function concurrency(
   args: string[],
   env: NodeJS.ProcessEnv,
   measures: DelayMeasures,
+  cgroupProcs?: string,
 ): Promise<Concurrency> {
   const stdoutFile = join(RESULTS, `.concurrency-${args.at(-1)!.replace(/\W+/g, '-')}.out`);
-  const server = await start(name, args, env, measures.readyPath, stdoutFile);
+  const server = await start(name, args, env, { readyPath: measures.readyPath, stdoutFile, cgroupProcs });
   const pid = pidOf(server);
   await measures.reset(server);
   const sample = wrk(server.port, CONCURRENT_SECONDS, CONCURRENT_CONNECTIONS, '/', 10);
@@ -191,12 +204,101 @@ async function concurrency(
   return row;
 }
 
+const throughputLine = (r: Row): string =>
+  `| ${r.server} | ${fmt(r.rps)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.cpuCores, 2)} | ${fmt(r.peakRssMiB)} | ${fmt(r.idleRssMiB)} | ${r.errors} |`;
+const concurrencyLine = (r: Concurrency): string =>
+  `| ${r.server} | ${r.requests} | ${r.errors} | ${fmt(r.overheadP50Ms)} | ${fmt(r.overheadP99Ms)} | ${fmt(r.peakRssMiB)} | ${fmt(r.eventLoopLagP99Ms)} / ${fmt(r.eventLoopLagMaxMs)} |`;
+
+/** The pod scenarios: what runs in a memory cgroup of the chart's limit; undefined where none can be made. */
+interface Pod {
+  limitMiB: number;
+  rows: Row[];
+  busyRows: Concurrency[];
+}
+
+/**
+ * The same scenarios in a memory cgroup with the chart's memory limit, where Node sizes V8's heap
+ * from that limit as it does in the pod: httpserver with and without the image's NODE_OPTIONS, and
+ * the ceilings that bound it (with Node's defaults). The CPU stays one pinned core, not the chart's
+ * CPU limit.
+ */
+async function inPod(features: NodeJS.ProcessEnv, delayed: NodeJS.ProcessEnv): Promise<Pod | undefined> {
+  const limitMiB = CHART_MEMORY_LIMIT_MIB;
+  const cgroup = podCgroup(limitMiB);
+  if (cgroup === undefined) {
+    console.log(`pod: no memory cgroup can be made here (needs root and writable cgroups); skipped`);
+    return undefined;
+  }
+  console.log(`pod: the same in a ${limitMiB} MiB memory cgroup (the chart's limit)`);
+  try {
+    const unset = "(c) httpserver, NODE_OPTIONS unset (V8's own sizing)";
+    const rows = [
+      await throughput('(b) NestJS hello', ['bench/fixtures/nest-hello.mjs'], {}, cgroup.procs),
+      await throughput('(c) httpserver', ['dist/main.js'], features, cgroup.procs),
+      await throughput(unset, ['dist/main.js'], { ...features, ...NODE_OPTIONS_UNSET }, cgroup.procs),
+    ];
+    const busyRows = [
+      await concurrency(
+        '(a) node:http',
+        ['bench/fixtures/bare-http-delayed.mjs'],
+        {},
+        FIXTURE_MEASURES,
+        cgroup.procs,
+      ),
+      await concurrency(
+        "(b') NestJS, one interceptor that delays",
+        ['bench/fixtures/nest-hello-delaying-interceptor.mjs'],
+        {},
+        FIXTURE_MEASURES,
+        cgroup.procs,
+      ),
+      await concurrency('(c) httpserver', ['dist/main.js'], delayed, HTTPSERVER_MEASURES, cgroup.procs),
+      await concurrency(
+        unset,
+        ['dist/main.js'],
+        { ...delayed, ...NODE_OPTIONS_UNSET },
+        HTTPSERVER_MEASURES,
+        cgroup.procs,
+      ),
+    ];
+    return { limitMiB, rows, busyRows };
+  } finally {
+    cgroup.remove();
+  }
+}
+
+function podTables(pod: Pod | undefined): string[] {
+  if (pod === undefined)
+    return ["In a memory cgroup of the chart's limit: skipped (none can be made here).", ''];
+  const [b, c] = pod.rows as [Row, Row, Row];
+  return [
+    `In a ${pod.limitMiB} MiB memory cgroup (the chart's memory limit), 50 connections:`,
+    '',
+    `| server | req/s | p50 ms | p99 ms | server CPU (cores) | peak RSS MiB | idle RSS MiB | errors |`,
+    `| --- | --- | --- | --- | --- | --- | --- | --- |`,
+    ...pod.rows.map(throughputLine),
+    `| c/b throughput | ${fmt(c.rps / b.rps, 2)} | | | | | | |`,
+    '',
+    `| ${CONCURRENT_CONNECTIONS} connections, in ${pod.limitMiB} MiB | requests | errors and timeouts | overhead p50 ms | overhead p99 ms | peak RSS MiB | event-loop lag p99 / max ms |`,
+    `| --- | --- | --- | --- | --- | --- | --- |`,
+    ...pod.busyRows.map(concurrencyLine),
+    '',
+  ];
+}
+
 /** Process start to the first 200 on /readyz, median of 5. */
 async function startup(): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {
     const started = performance.now();
-    const server = await start('startup', ['dist/main.js'], { DELAY_MAX_MS: '0' }, '/readyz');
+    const server = await start(
+      'startup',
+      ['dist/main.js'],
+      { DELAY_MAX_MS: '0', ...AS_SHIPPED },
+      {
+        readyPath: '/readyz',
+      },
+    );
     times.push(performance.now() - started);
     await stop(server);
   }
@@ -209,7 +311,7 @@ async function main(): Promise<void> {
   console.log(
     `throughput: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up, ${RUNS} x ${SECONDS} s, medians`,
   );
-  const features = { DELAY_MAX_MS: '0', LOG_LEVEL: 'info' };
+  const features = { DELAY_MAX_MS: '0', LOG_LEVEL: 'info', ...AS_SHIPPED };
   const sink = await startSink();
   const rows = [
     await throughput('(a) node:http', ['bench/fixtures/bare-http.mjs']),
@@ -228,7 +330,7 @@ async function main(): Promise<void> {
   console.log(
     `concurrency: ${CONCURRENT_CONNECTIONS} connections, ${CONCURRENT_SECONDS} s, delay 0-2000 ms, each server alone`,
   );
-  const delayed = { DELAY_MIN_MS: '0', DELAY_MAX_MS: '2000' };
+  const delayed = { DELAY_MIN_MS: '0', DELAY_MAX_MS: '2000', ...AS_SHIPPED };
   const busyRows = [
     await concurrency('(a) node:http', ['bench/fixtures/bare-http-delayed.mjs'], {}, FIXTURE_MEASURES),
     await concurrency(
@@ -245,6 +347,7 @@ async function main(): Promise<void> {
     ),
     await concurrency('(c) httpserver', ['dist/main.js'], delayed, HTTPSERVER_MEASURES),
   ];
+  const pod = await inPod(features, delayed);
   console.log('start-up: 5 runs');
   const startupMs = await startup();
 
@@ -260,10 +363,7 @@ async function main(): Promise<void> {
   const table = [
     `| server | req/s | p50 ms | p99 ms | server CPU (cores) | peak RSS MiB | idle RSS MiB | errors |`,
     `| --- | --- | --- | --- | --- | --- | --- | --- |`,
-    ...rows.map(
-      (r) =>
-        `| ${r.server} | ${fmt(r.rps)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.cpuCores, 2)} | ${fmt(r.peakRssMiB)} | ${fmt(r.idleRssMiB)} | ${r.errors} |`,
-    ),
+    ...rows.map(throughputLine),
     '',
     `| ratio | value | target |`,
     `| --- | --- | --- |`,
@@ -276,20 +376,18 @@ async function main(): Promise<void> {
     '',
     `| ${CONCURRENT_CONNECTIONS} connections, ${CONCURRENT_SECONDS} s, delay 0-2000 ms | requests | errors and timeouts | overhead p50 ms | overhead p99 ms | peak RSS MiB | event-loop lag p99 / max ms |`,
     `| --- | --- | --- | --- | --- | --- | --- |`,
-    ...busyRows.map(
-      (r) =>
-        `| ${r.server} | ${r.requests} | ${r.errors} | ${fmt(r.overheadP50Ms)} | ${fmt(r.overheadP99Ms)} | ${fmt(r.peakRssMiB)} | ${fmt(r.eventLoopLagP99Ms)} / ${fmt(r.eventLoopLagMaxMs)} |`,
-    ),
+    ...busyRows.map(concurrencyLine),
     `| target for (c) | | 0 | | < 50 | <= 160 | |`,
     '',
+    ...podTables(pod),
     `| start-up to first 200 on /readyz (median of 5) | ${fmt(startupMs)} ms | < 1000 ms |`,
   ].join('\n');
   const when = new Date().toISOString();
-  const markdown = `# httpserver benchmark, ${when}\n\nServer on core 0, wrk on core 1, loopback; node ${process.version}.\n\n${table}\n`;
+  const markdown = `# httpserver benchmark, ${when}\n\nServer on core 0, wrk on core 1, loopback; node ${process.version}; httpserver with the image's NODE_OPTIONS="${IMAGE_NODE_OPTIONS}".\n\n${table}\n`;
   writeFileSync(join(RESULTS, 'latest.md'), markdown);
   writeFileSync(
     join(RESULTS, 'latest.json'),
-    `${JSON.stringify({ when, node: process.version, rows, ratios, concurrency: busyRows, startupMs }, null, 2)}\n`,
+    `${JSON.stringify({ when, node: process.version, nodeOptions: IMAGE_NODE_OPTIONS, rows, ratios, concurrency: busyRows, pod, startupMs }, null, 2)}\n`,
   );
   console.log(`\n${table}\n\nwritten to bench/results/latest.md and latest.json`);
 }

@@ -1,13 +1,32 @@
 // What make bench and bench/allocations.mts share: servers pinned to core 0, wrk pinned to core 1,
 // both on loopback and bounded in time.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The NODE_OPTIONS the image sets (Dockerfile ENV): make bench runs httpserver as the image runs it. */
+export const IMAGE_NODE_OPTIONS = (() => {
+  const match = /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  if (match === null) throw new Error('the Dockerfile sets no NODE_OPTIONS="..."');
+  return match[1]!;
+})();
+
+/** The chart's default memory limit in MiB (helm/httpserver/values.yaml, resources.limits.memory). */
+export const CHART_MEMORY_LIMIT_MIB = (() => {
+  const values = parse(readFileSync(join(ROOT, 'helm/httpserver/values.yaml'), 'utf8')) as {
+    resources: { limits: { memory: string } };
+  };
+  const match = /^(\d+)Mi$/.exec(values.resources.limits.memory);
+  if (match === null)
+    throw new Error(`resources.limits.memory is not in Mi: ${values.resources.limits.memory}`);
+  return Number(match[1]);
+})();
 export const TWO_CORES = availableParallelism() >= 2;
 const SERVER_CPU = TWO_CORES ? ['taskset', '-c', '0'] : [];
 const LOAD_CPU = TWO_CORES ? ['taskset', '-c', '1'] : [];
@@ -40,17 +59,27 @@ function freePort(): Promise<number> {
   });
 }
 
+export interface StartOptions {
+  /** Answered with a 2xx once the server is ready; '/' by default. */
+  readyPath?: string;
+  /** Where stdout goes; /dev/null by default. */
+  stdoutFile?: string;
+  /** The cgroup.procs file of a memory cgroup (see podCgroup) to start the server in. */
+  cgroupProcs?: string;
+}
+
 /** Starts a server pinned to the server core, stdout to /dev/null (or a file), and waits for it to answer. */
 export async function start(
   name: string,
   args: string[],
   env: NodeJS.ProcessEnv,
-  readyPath = '/',
-  stdoutFile?: string,
+  { readyPath = '/', stdoutFile, cgroupProcs }: StartOptions = {},
 ): Promise<Server> {
   const port = await freePort();
   const out = stdoutFile === undefined ? 'ignore' : openSync(stdoutFile, 'w');
-  const [command, ...rest] = [...SERVER_CPU, process.execPath, ...args];
+  // Joins the cgroup before exec: Node reads its memory limit once, when it sizes V8's heap.
+  const enter = cgroupProcs === undefined ? [] : ['sh', '-c', 'echo $$ > "$0" && exec "$@"', cgroupProcs];
+  const [command, ...rest] = [...enter, ...SERVER_CPU, process.execPath, ...args];
   const child = spawn(command!, rest, {
     cwd: ROOT,
     env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', ...env },
@@ -89,6 +118,48 @@ export function rssMiB(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(match?.[1] ?? 0) / 1024;
 }
+/**
+ * A memory cgroup limited to `limitMiB`, as the kubelet makes for a pod, so Node sizes V8's heap as
+ * it does in the pod (from the limit, not from the host's memory). Made under this process's own
+ * cgroup (v1 or v2); returns its cgroup.procs file and a function that removes it, or undefined
+ * where this process may not make one (not root, cgroups read-only, no memory controller).
+ */
+export function podCgroup(limitMiB: number): { procs: string; remove: () => void } | undefined {
+  const lines = readFileSync('/proc/self/cgroup', 'utf8').split('\n');
+  const v1 = lines.find((line) => /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(line));
+  const v2 = lines.find((line) => line.startsWith('0::'));
+  const [dir, limitFile] =
+    v1 !== undefined
+      ? [join('/sys/fs/cgroup/memory', v1.split(':')[2]!), 'memory.limit_in_bytes']
+      : v2 !== undefined
+        ? [join('/sys/fs/cgroup', v2.slice(3)), 'memory.max']
+        : [undefined, ''];
+  if (dir === undefined) return undefined;
+  const cgroup = join(dir, `httpserver-bench-${process.pid}`);
+  try {
+    mkdirSync(cgroup);
+    writeFileSync(join(cgroup, limitFile), String(limitMiB * 1024 * 1024));
+    const procs = join(cgroup, 'cgroup.procs');
+    // cgroup v2 refuses a process in some layouts; a shell that joins and exits tells.
+    if (spawnSync('sh', ['-c', 'echo $$ > "$0"', procs]).status !== 0) throw new Error('cannot join');
+    const remove = (): void => {
+      try {
+        rmdirSync(cgroup);
+      } catch (error) {
+        console.log(`could not remove ${cgroup}: ${(error as Error).message}`);
+      }
+    };
+    return { procs, remove };
+  } catch {
+    try {
+      rmdirSync(cgroup);
+    } catch {
+      // it was never made
+    }
+    return undefined;
+  }
+}
+
 /** The node process: with taskset, exec replaces taskset, so the pid is node's. */
 export const pidOf = (server: Server): number => server.child.pid!;
 

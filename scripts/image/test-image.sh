@@ -63,6 +63,14 @@ check "exposes 8080" "$(inspect '{{range $p, $_ := .Config.ExposedPorts}}{{$p}} 
 check "VERSION build argument is the default VERSION" \
   "$(inspect '{{range .Config.Env}}{{println .}}{{end}}' | grep '^VERSION=')" "VERSION=$version"
 check "NODE_ENV is production" "$(inspect '{{range .Config.Env}}{{println .}}{{end}}' | grep '^NODE_ENV=')" "NODE_ENV=production"
+check "NODE_OPTIONS pins the young generation" \
+  "$(inspect '{{range .Config.Env}}{{println .}}{{end}}' | grep '^NODE_OPTIONS=')" "NODE_OPTIONS=--max-semi-space-size=8"
+# ... and V8 in the image takes it: its heap limit is smaller than without it (3 semi-spaces less).
+heap_limit() { podman run --rm --network none --entrypoint /nodejs/bin/node "$@" "$ref" \
+  -p 'require("v8").getHeapStatistics().heap_size_limit' 2>/dev/null; }
+unpinned=$(heap_limit -e NODE_OPTIONS=) pinned=$(heap_limit)
+check "V8 in the image applies NODE_OPTIONS" \
+  "$([[ "$unpinned" =~ ^[0-9]+$ && "$pinned" =~ ^[0-9]+$ ]] && ((pinned < unpinned)) && echo smaller)" "smaller"
 check "label version" "$(inspect '{{index .Config.Labels "org.opencontainers.image.version"}}')" "$version"
 check "label revision" "$(inspect '{{index .Config.Labels "org.opencontainers.image.revision"}}')" "$(git rev-parse HEAD)"
 check "label licenses" "$(inspect '{{index .Config.Labels "org.opencontainers.image.licenses"}}')" "Apache-2.0"
