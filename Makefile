@@ -80,7 +80,7 @@ test-observability: build ## A real Prometheus scrapes the service: p95, dashboa
 	./scripts/ensure-helm.sh 4 >/dev/null
 	$(WITH_NODE) npm run --silent test:observability
 
-bench: build ## Benchmark against bare node:http and plain NestJS, also in a pod-sized memory cgroup; writes bench/results/ (about 13 minutes)
+bench: build ## Benchmark against bare node:http and plain NestJS, also in a pod-sized memory cgroup; writes bench/results/ (about 11 minutes)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  { echo "installing wrk (apt-get install wrk)"; apt-get install -y -qq wrk >/dev/null || \
 	    { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }; } || \

@@ -17,6 +17,7 @@ import {
   stop,
   TWO_CORES,
   wrk,
+  type Sample,
   type Server,
 } from './servers.mts';
 
@@ -204,6 +205,72 @@ async function concurrency(
   return row;
 }
 
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 12);
+const PAIR_SECONDS = 3;
+
+/** A server to start: node arguments and environment. */
+interface Side {
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+interface SideBySide {
+  ratio: string;
+  pairs: number;
+  throughput: number[];
+  p99: number[];
+}
+
+/**
+ * B against A side by side: both servers run at once, and wrk alternates 3 s runs between them
+ * (which side goes first alternates too), so the machine's drift, which moves one server by up to
+ * 30% between runs here, hits both sides of each pair alike. Ratios B/A per pair; the table shows
+ * their medians. bench/ab.sh does the same by hand.
+ */
+async function sideBySide(ratio: string, a: Side, b: Side): Promise<SideBySide> {
+  const serverA = await start('A', a.args, a.env);
+  const serverB = await start('B', b.args, b.env);
+  try {
+    wrk(serverA.port, WARMUP_SECONDS, CONNECTIONS);
+    wrk(serverB.port, WARMUP_SECONDS, CONNECTIONS);
+    const throughput: number[] = [];
+    const p99: number[] = [];
+    for (let i = 0; i < PAIRS; i++) {
+      const runA = (): Sample => wrk(serverA.port, PAIR_SECONDS, CONNECTIONS);
+      const runB = (): Sample => wrk(serverB.port, PAIR_SECONDS, CONNECTIONS);
+      let sampleA: Sample, sampleB: Sample;
+      if (i % 2 === 0) {
+        sampleA = runA();
+        sampleB = runB();
+      } else {
+        sampleB = runB();
+        sampleA = runA();
+      }
+      throughput.push(sampleB.rps / sampleA.rps);
+      p99.push(sampleB.p99Ms / sampleA.p99Ms);
+    }
+    console.log(`  ${ratio}: throughput ${fmt(median(throughput), 2)}, p99 ${fmt(median(p99), 2)}`);
+    return { ratio, pairs: PAIRS, throughput, p99 };
+  } finally {
+    await stop(serverA);
+    await stop(serverB);
+  }
+}
+
+const range = (values: number[]): string => `${fmt(Math.min(...values), 2)}-${fmt(Math.max(...values), 2)}`;
+
+function sideBySideTable(rows: SideBySide[]): string[] {
+  return [
+    `| side by side, ${PAIRS} pairs of ${PAIR_SECONDS} s runs | throughput ratio (median) | pairs' range | p99 ratio (median) | pairs' range | target |`,
+    `| --- | --- | --- | --- | --- | --- |`,
+    ...rows.map(
+      (r) =>
+        `| ${r.ratio} | ${fmt(median(r.throughput), 2)} | ${range(r.throughput)} | ${fmt(median(r.p99), 2)} | ${range(r.p99)} | ${r.ratio === 'c/b' ? '>= 0.90; p99 <= 1.5' : ''} |`,
+    ),
+    '',
+  ];
+}
+
 const throughputLine = (r: Row): string =>
   `| ${r.server} | ${fmt(r.rps)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.cpuCores, 2)} | ${fmt(r.peakRssMiB)} | ${fmt(r.idleRssMiB)} | ${r.errors} |`;
 const concurrencyLine = (r: Concurrency): string =>
@@ -327,6 +394,12 @@ async function main(): Promise<void> {
     }),
   ];
   sink.close();
+  console.log(`side by side: ${PAIRS} pairs of ${PAIR_SECONDS} s runs, both servers running`);
+  const hello: Side = { args: ['bench/fixtures/nest-hello.mjs'], env: {} };
+  const pairs = [
+    await sideBySide('c/b', hello, { args: ['dist/main.js'], env: features }),
+    await sideBySide("b'/b", hello, { args: ['bench/fixtures/nest-hello-interceptor.mjs'], env: {} }),
+  ];
   console.log(
     `concurrency: ${CONCURRENT_CONNECTIONS} connections, ${CONCURRENT_SECONDS} s, delay 0-2000 ms, each server alone`,
   );
@@ -374,6 +447,7 @@ async function main(): Promise<void> {
     `| d/c throughput | ${fmt(ratios.dOverC, 2)} | |`,
     `| c/b p99 | ${fmt(ratios.p99COverB, 2)} | <= 1.5 |`,
     '',
+    ...sideBySideTable(pairs),
     `| ${CONCURRENT_CONNECTIONS} connections, ${CONCURRENT_SECONDS} s, delay 0-2000 ms | requests | errors and timeouts | overhead p50 ms | overhead p99 ms | peak RSS MiB | event-loop lag p99 / max ms |`,
     `| --- | --- | --- | --- | --- | --- | --- |`,
     ...busyRows.map(concurrencyLine),
@@ -387,7 +461,7 @@ async function main(): Promise<void> {
   writeFileSync(join(RESULTS, 'latest.md'), markdown);
   writeFileSync(
     join(RESULTS, 'latest.json'),
-    `${JSON.stringify({ when, node: process.version, nodeOptions: IMAGE_NODE_OPTIONS, rows, ratios, concurrency: busyRows, pod, startupMs }, null, 2)}\n`,
+    `${JSON.stringify({ when, node: process.version, nodeOptions: IMAGE_NODE_OPTIONS, rows, ratios, sideBySide: pairs, concurrency: busyRows, pod, startupMs }, null, 2)}\n`,
   );
   console.log(`\n${table}\n\nwritten to bench/results/latest.md and latest.json`);
 }
