@@ -1,0 +1,98 @@
+// The pod scenarios of make bench: the same servers in a memory cgroup with the chart's memory
+// limit, where Node sizes V8's heap from that limit as it does in the pod.
+import { CHART_MEMORY_LIMIT_MIB, podCgroup } from './servers.mts';
+import {
+  CONCURRENT_CONNECTIONS,
+  concurrency,
+  concurrencyLine,
+  FIXTURE_MEASURES,
+  fmt,
+  HTTPSERVER_MEASURES,
+  throughput,
+  throughputLine,
+  type Concurrency,
+  type Row,
+} from './scenarios.mts';
+
+/** Without the image's NODE_OPTIONS, V8 sizes its heap by itself: from the memory limit, in a pod. */
+const NODE_OPTIONS_UNSET = { NODE_OPTIONS: '' };
+
+/** The pod scenarios: what runs in a memory cgroup of the chart's limit; undefined where none can be made. */
+export interface Pod {
+  limitMiB: number;
+  rows: Row[];
+  busyRows: Concurrency[];
+}
+
+/**
+ * The same scenarios in a memory cgroup with the chart's memory limit, where Node sizes V8's heap
+ * from that limit as it does in the pod: httpserver with and without the image's NODE_OPTIONS, and
+ * the ceilings that bound it (with Node's defaults). The CPU stays one pinned core, not the chart's
+ * CPU limit.
+ */
+export async function inPod(
+  features: NodeJS.ProcessEnv,
+  delayed: NodeJS.ProcessEnv,
+): Promise<Pod | undefined> {
+  const limitMiB = CHART_MEMORY_LIMIT_MIB;
+  const cgroup = podCgroup(limitMiB);
+  if (cgroup === undefined) {
+    console.log(`pod: no memory cgroup can be made here (needs root and writable cgroups); skipped`);
+    return undefined;
+  }
+  console.log(`pod: the same in a ${limitMiB} MiB memory cgroup (the chart's limit)`);
+  try {
+    const unset = "(c) httpserver, NODE_OPTIONS unset (V8's own sizing)";
+    const rows = [
+      await throughput('(b) NestJS hello', ['bench/fixtures/nest-hello.mjs'], {}, cgroup.procs),
+      await throughput('(c) httpserver', ['dist/main.js'], features, cgroup.procs),
+      await throughput(unset, ['dist/main.js'], { ...features, ...NODE_OPTIONS_UNSET }, cgroup.procs),
+    ];
+    const busyRows = [
+      await concurrency(
+        '(a) node:http',
+        ['bench/fixtures/bare-http-delayed.mjs'],
+        {},
+        FIXTURE_MEASURES,
+        cgroup.procs,
+      ),
+      await concurrency(
+        "(b') NestJS, one interceptor that delays",
+        ['bench/fixtures/nest-hello-delaying-interceptor.mjs'],
+        {},
+        FIXTURE_MEASURES,
+        cgroup.procs,
+      ),
+      await concurrency('(c) httpserver', ['dist/main.js'], delayed, HTTPSERVER_MEASURES, cgroup.procs),
+      await concurrency(
+        unset,
+        ['dist/main.js'],
+        { ...delayed, ...NODE_OPTIONS_UNSET },
+        HTTPSERVER_MEASURES,
+        cgroup.procs,
+      ),
+    ];
+    return { limitMiB, rows, busyRows };
+  } finally {
+    cgroup.remove();
+  }
+}
+
+export function podTables(pod: Pod | undefined): string[] {
+  if (pod === undefined)
+    return ["In a memory cgroup of the chart's limit: skipped (none can be made here).", ''];
+  const [b, c] = pod.rows as [Row, Row, Row];
+  return [
+    `In a ${pod.limitMiB} MiB memory cgroup (the chart's memory limit), 50 connections:`,
+    '',
+    `| server | req/s | p50 ms | p99 ms | server CPU (cores) | peak RSS MiB | idle RSS MiB | errors |`,
+    `| --- | --- | --- | --- | --- | --- | --- | --- |`,
+    ...pod.rows.map(throughputLine),
+    `| c/b throughput | ${fmt(c.rps / b.rps, 2)} | | | | | | |`,
+    '',
+    `| ${CONCURRENT_CONNECTIONS} connections, in ${pod.limitMiB} MiB | requests | errors and timeouts | overhead p50 ms | overhead p99 ms | peak RSS MiB | event-loop lag p99 / max ms |`,
+    `| --- | --- | --- | --- | --- | --- | --- |`,
+    ...pod.busyRows.map(concurrencyLine),
+    '',
+  ];
+}
