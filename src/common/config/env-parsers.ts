@@ -64,5 +64,6 @@ export function isTrustedProxyEntry(entry: string): boolean {
 
 /** True for an absolute http:// or https:// URL. */
 export function isHttpUrl(value: string): boolean {
-  return URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol);
+  const protocol = URL.parse(value)?.protocol;
+  return protocol === 'http:' || protocol === 'https:';
 }
