@@ -1,6 +1,9 @@
 // The pod scenarios of make bench: the same servers in a memory cgroup with the chart's memory
 // limit, where Node sizes V8's heap from that limit as it does in the pod.
-import { CHART_MEMORY_LIMIT_MIB, podCgroup } from './servers.mts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { podCgroup, ROOT } from './servers.mts';
 import {
   CONCURRENT_CONNECTIONS,
   concurrency,
@@ -13,6 +16,17 @@ import {
   type Concurrency,
   type Row,
 } from './scenarios.mts';
+
+/** The chart's default memory limit in MiB (helm/httpserver/values.yaml, resources.limits.memory). */
+const CHART_MEMORY_LIMIT_MIB = (() => {
+  const values = parse(readFileSync(join(ROOT, 'helm/httpserver/values.yaml'), 'utf8')) as {
+    resources: { limits: { memory: string } };
+  };
+  const match = /^(\d+)Mi$/.exec(values.resources.limits.memory);
+  if (match === null)
+    throw new Error(`resources.limits.memory is not in Mi: ${values.resources.limits.memory}`);
+  return Number(match[1]);
+})();
 
 /** Without the image's NODE_OPTIONS, V8 sizes its heap by itself: from the memory limit, in a pod. */
 const NODE_OPTIONS_UNSET = { NODE_OPTIONS: '' };

@@ -1,6 +1,6 @@
 // make bench: httpserver against its ceilings, side by side in one run. See README "Performance".
 // Each server starts fresh, pinned to core 0; wrk runs on core 1. Every run is bounded in time.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { inPod, podTables } from './pod.mts';
@@ -27,7 +27,14 @@ import {
   type Row,
   type Side,
 } from './scenarios.mts';
-import { IMAGE_NODE_OPTIONS, start, stop, TWO_CORES } from './servers.mts';
+import { ROOT, start, stop, TWO_CORES } from './servers.mts';
+
+/** The NODE_OPTIONS the image sets (Dockerfile ENV): make bench runs httpserver as the image runs it. */
+const IMAGE_NODE_OPTIONS = (() => {
+  const match = /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  if (match === null) throw new Error('the Dockerfile sets no NODE_OPTIONS="..."');
+  return match[1]!;
+})();
 
 /** httpserver runs with the image's NODE_OPTIONS, as it does in its container. */
 const AS_SHIPPED = { NODE_OPTIONS: IMAGE_NODE_OPTIONS };

@@ -6,27 +6,9 @@ import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The NODE_OPTIONS the image sets (Dockerfile ENV): make bench runs httpserver as the image runs it. */
-export const IMAGE_NODE_OPTIONS = (() => {
-  const match = /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
-  if (match === null) throw new Error('the Dockerfile sets no NODE_OPTIONS="..."');
-  return match[1]!;
-})();
-
-/** The chart's default memory limit in MiB (helm/httpserver/values.yaml, resources.limits.memory). */
-export const CHART_MEMORY_LIMIT_MIB = (() => {
-  const values = parse(readFileSync(join(ROOT, 'helm/httpserver/values.yaml'), 'utf8')) as {
-    resources: { limits: { memory: string } };
-  };
-  const match = /^(\d+)Mi$/.exec(values.resources.limits.memory);
-  if (match === null)
-    throw new Error(`resources.limits.memory is not in Mi: ${values.resources.limits.memory}`);
-  return Number(match[1]);
-})();
 export const TWO_CORES = availableParallelism() >= 2;
 const SERVER_CPU = TWO_CORES ? ['taskset', '-c', '0'] : [];
 const LOAD_CPU = TWO_CORES ? ['taskset', '-c', '1'] : [];
