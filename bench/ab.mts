@@ -1,0 +1,34 @@
+// What bench/ab.sh runs: two servers side by side (scenarios.mts), printing each pair, the medians
+// of the per-pair ratios B/A and both servers' peak RSS. Each side is a string of node arguments.
+import { fmt, median, range, sideBySide, type Side } from './scenarios.mts';
+
+const [argsA, argsB] = process.argv.slice(2);
+if (argsA === undefined || argsB === undefined) {
+  console.error("usage: bench/ab.sh '<node args A>' '<node args B>'");
+  process.exit(2);
+}
+/** The delay off and the log to /dev/null, as in make bench. */
+const side = (args: string): Side => ({
+  args: args.split(/\s+/).filter(Boolean),
+  env: { DELAY_MAX_MS: '0' },
+});
+const row = (...cells: (string | number)[]): string =>
+  cells.map((cell) => String(cell).padStart(9)).join(' ');
+
+console.log(row('A req/s', 'B req/s', 'B/A', 'A p99 ms', 'B p99 ms', 'B/A'));
+const result = await sideBySide('B/A', side(argsA), side(argsB), Number(process.env.PAIRS ?? 14), (a, b) =>
+  console.log(
+    row(
+      fmt(a.rps),
+      fmt(b.rps),
+      fmt(b.rps / a.rps, 3),
+      fmt(a.p99Ms, 2),
+      fmt(b.p99Ms, 2),
+      fmt(b.p99Ms / a.p99Ms, 3),
+    ),
+  ),
+);
+const summary = (values: number[]): string => `${fmt(median(values), 3)} (pairs range ${range(values)})`;
+console.log(`median B/A throughput ${summary(result.throughput)}`);
+console.log(`median B/A p99 latency ${summary(result.p99)}`);
+console.log(`peak RSS MiB: A ${fmt(result.peakRssMiB.a)}, B ${fmt(result.peakRssMiB.b)}`);
