@@ -42,7 +42,6 @@ try {
     if (i > 100) throw new Error('no allocation profile written');
     await sleep(100);
   }
-  await sleep(200); // written in one call, but not atomically
   const byOwner = new Map<string, number>();
   let total = 0;
   const walk = (node: ProfileNode): void => {
