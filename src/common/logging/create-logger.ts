@@ -1,19 +1,24 @@
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from '../config/app-config';
+import { LineBatchDestination } from './line-batch-destination';
 
-/** Lines are written in batches of this many bytes: one write(2) per line was a tenth of the CPU under load. */
-const BATCH_BYTES = 8192;
 /** A batch is written at the latest this long after its first line, so a quiet service's lines still show promptly. */
 const FLUSH_INTERVAL_MS = 200;
 
+/** Every destination made here; the process's 'exit' hook writes what each still holds. */
+const destinations = new Set<LineBatchDestination>();
+
 /**
  * The process-wide JSON logger: one line per record, ISO time, the level as a word. Lines are
- * batched off the request path; the graceful shutdown and the fatal-error handlers flush them.
+ * written in batches; the graceful shutdown and the fatal-error handlers flush them, and so does
+ * process exit, whatever its cause.
  */
 export function createLogger(level: LogLevel, fd: 1 | 2 = 1): Logger {
-  const destination = pino.destination({ dest: fd, sync: false, minLength: BATCH_BYTES });
+  const destination = new LineBatchDestination(fd);
+  if (destinations.size === 0) process.once('exit', flushAll);
+  destinations.add(destination);
   setInterval(() => {
-    destination.flush();
+    destination.flushSync();
   }, FLUSH_INTERVAL_MS).unref();
   return pino(
     {
@@ -24,6 +29,10 @@ export function createLogger(level: LogLevel, fd: 1 | 2 = 1): Logger {
     },
     destination,
   );
+}
+
+function flushAll(): void {
+  for (const destination of destinations) destination.flushSync();
 }
 
 /** pino's isoTime, formatting the date once per millisecond instead of once per line. */
