@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { podCgroup, ROOT } from './servers.mts';
 import {
+  CEILINGS,
   CONCURRENT_CONNECTIONS,
   concurrency,
   concurrencyLine,
@@ -14,6 +15,7 @@ import {
   throughput,
   throughputLine,
   type Concurrency,
+  type NamedSide,
   type Row,
 } from './scenarios.mts';
 
@@ -56,35 +58,26 @@ export async function inPod(
   }
   console.log(`pod: the same in a ${limitMiB} MiB memory cgroup (the chart's limit)`);
   try {
-    const unset = "(c) httpserver, NODE_OPTIONS unset (V8's own sizing)";
+    const httpserver = (env: NodeJS.ProcessEnv): NamedSide => ({
+      name: '(c) httpserver',
+      args: ['dist/main.js'],
+      env,
+    });
+    const unset = (env: NodeJS.ProcessEnv): NamedSide => ({
+      name: "(c) httpserver, NODE_OPTIONS unset (V8's own sizing)",
+      args: ['dist/main.js'],
+      env: { ...env, ...NODE_OPTIONS_UNSET },
+    });
     const rows = [
-      await throughput('(b) NestJS hello', ['bench/fixtures/nest-hello.mjs'], {}, cgroup.procs),
-      await throughput('(c) httpserver', ['dist/main.js'], features, cgroup.procs),
-      await throughput(unset, ['dist/main.js'], { ...features, ...NODE_OPTIONS_UNSET }, cgroup.procs),
+      await throughput(CEILINGS.nestHello, cgroup.procs),
+      await throughput(httpserver(features), cgroup.procs),
+      await throughput(unset(features), cgroup.procs),
     ];
     const busyRows = [
-      await concurrency(
-        '(a) node:http',
-        ['bench/fixtures/bare-http-delayed.mjs'],
-        {},
-        FIXTURE_MEASURES,
-        cgroup.procs,
-      ),
-      await concurrency(
-        "(b') NestJS, one interceptor that delays",
-        ['bench/fixtures/nest-hello-delaying-interceptor.mjs'],
-        {},
-        FIXTURE_MEASURES,
-        cgroup.procs,
-      ),
-      await concurrency('(c) httpserver', ['dist/main.js'], delayed, HTTPSERVER_MEASURES, cgroup.procs),
-      await concurrency(
-        unset,
-        ['dist/main.js'],
-        { ...delayed, ...NODE_OPTIONS_UNSET },
-        HTTPSERVER_MEASURES,
-        cgroup.procs,
-      ),
+      await concurrency(CEILINGS.delayed.bareHttp, FIXTURE_MEASURES, cgroup.procs),
+      await concurrency(CEILINGS.delayed.nestInterceptor, FIXTURE_MEASURES, cgroup.procs),
+      await concurrency(httpserver(delayed), HTTPSERVER_MEASURES, cgroup.procs),
+      await concurrency(unset(delayed), HTTPSERVER_MEASURES, cgroup.procs),
     ];
     return { limitMiB, rows, busyRows };
   } finally {

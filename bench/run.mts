@@ -7,6 +7,7 @@ import { inPod, podTables } from './pod.mts';
 import {
   CONCURRENT_CONNECTIONS,
   CONCURRENT_SECONDS,
+  CEILINGS,
   CONNECTIONS,
   concurrency,
   concurrencyLine,
@@ -25,7 +26,6 @@ import {
   throughputLine,
   WARMUP_SECONDS,
   type Row,
-  type Side,
 } from './scenarios.mts';
 import { ROOT, start, stop, TWO_CORES } from './servers.mts';
 
@@ -79,45 +79,33 @@ async function main(): Promise<void> {
   );
   const features = { DELAY_MAX_MS: '0', LOG_LEVEL: 'info', ...AS_SHIPPED };
   const sink = await startSink();
+  const httpserver = { name: '(c) httpserver', args: ['dist/main.js'], env: features };
   const rows = [
-    await throughput('(a) node:http', ['bench/fixtures/bare-http.mjs']),
-    await throughput('(b) NestJS hello', ['bench/fixtures/nest-hello.mjs']),
-    await throughput("(b') NestJS hello + empty global interceptor", [
-      'bench/fixtures/nest-hello-interceptor.mjs',
-    ]),
-    await throughput('(c) httpserver', ['dist/main.js'], features),
-    await throughput('(d) httpserver + tracing', ['dist/main.js'], {
-      ...features,
-      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-      OTEL_TRACES_SAMPLER: 'always_on',
+    await throughput(CEILINGS.bareHttp),
+    await throughput(CEILINGS.nestHello),
+    await throughput(CEILINGS.nestInterceptor),
+    await throughput(httpserver),
+    await throughput({
+      name: '(d) httpserver + tracing',
+      args: ['dist/main.js'],
+      env: { ...features, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: 'always_on' },
     }),
   ];
   sink.close();
   console.log(`side by side: ${PAIRS} pairs of ${PAIR_SECONDS} s runs, both servers running`);
-  const hello: Side = { args: ['bench/fixtures/nest-hello.mjs'], env: {} };
   const pairs = [
-    await sideBySide('c/b', hello, { args: ['dist/main.js'], env: features }),
-    await sideBySide("b'/b", hello, { args: ['bench/fixtures/nest-hello-interceptor.mjs'], env: {} }),
+    await sideBySide('c/b', CEILINGS.nestHello, httpserver),
+    await sideBySide("b'/b", CEILINGS.nestHello, CEILINGS.nestInterceptor),
   ] as const;
   console.log(
     `concurrency: ${CONCURRENT_CONNECTIONS} connections, ${CONCURRENT_SECONDS} s, delay 0-2000 ms, each server alone`,
   );
   const delayed = { DELAY_MIN_MS: '0', DELAY_MAX_MS: '2000', ...AS_SHIPPED };
   const busyRows = [
-    await concurrency('(a) node:http', ['bench/fixtures/bare-http-delayed.mjs'], {}, FIXTURE_MEASURES),
-    await concurrency(
-      '(b) NestJS, delay in the handler',
-      ['bench/fixtures/nest-hello-delayed.mjs'],
-      {},
-      FIXTURE_MEASURES,
-    ),
-    await concurrency(
-      "(b') NestJS, one interceptor that delays",
-      ['bench/fixtures/nest-hello-delaying-interceptor.mjs'],
-      {},
-      FIXTURE_MEASURES,
-    ),
-    await concurrency('(c) httpserver', ['dist/main.js'], delayed, HTTPSERVER_MEASURES),
+    await concurrency(CEILINGS.delayed.bareHttp, FIXTURE_MEASURES),
+    await concurrency(CEILINGS.delayed.nestHello, FIXTURE_MEASURES),
+    await concurrency(CEILINGS.delayed.nestInterceptor, FIXTURE_MEASURES),
+    await concurrency({ ...httpserver, env: delayed }, HTTPSERVER_MEASURES),
   ];
   const pod = await inPod(features, delayed);
   console.log('start-up: 5 runs');

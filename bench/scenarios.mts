@@ -29,6 +29,39 @@ export const median = (values: number[]): number => {
 };
 export const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
+/** A server to start: node arguments and environment. */
+export interface Side {
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** A server as the tables name it. */
+export interface NamedSide extends Side {
+  name: string;
+}
+
+const fixture = (name: string, file: string): NamedSide => ({
+  name,
+  args: [`bench/fixtures/${file}`],
+  env: {},
+});
+
+/** The ceilings httpserver is measured against: fixtures run with Node's defaults. */
+export const CEILINGS = {
+  bareHttp: fixture('(a) node:http', 'bare-http.mjs'),
+  nestHello: fixture('(b) NestJS hello', 'nest-hello.mjs'),
+  nestInterceptor: fixture("(b') NestJS hello + empty global interceptor", 'nest-hello-interceptor.mjs'),
+  /** The same with the 0-2 s delay, for the concurrency scenario. */
+  delayed: {
+    bareHttp: fixture('(a) node:http', 'bare-http-delayed.mjs'),
+    nestHello: fixture('(b) NestJS, delay in the handler', 'nest-hello-delayed.mjs'),
+    nestInterceptor: fixture(
+      "(b') NestJS, one interceptor that delays",
+      'nest-hello-delaying-interceptor.mjs',
+    ),
+  },
+};
+
 export interface Row {
   server: string;
   rps: number;
@@ -41,12 +74,7 @@ export interface Row {
 }
 
 /** Warm-up, then RUNS runs; medians. `cgroupProcs`: start the server in that memory cgroup. */
-export async function throughput(
-  name: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-  cgroupProcs?: string,
-): Promise<Row> {
+export async function throughput({ name, args, env }: NamedSide, cgroupProcs?: string): Promise<Row> {
   const server = await start(name, args, env, { cgroupProcs });
   const pid = pidOf(server);
   await sleep(500);
@@ -157,9 +185,7 @@ async function fixtureReport(server: Server, stdoutFile: string): Promise<DelayR
  * minus the delay that request picked, p50 and p99; event-loop lag).
  */
 export async function concurrency(
-  name: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
+  { name, args, env }: NamedSide,
   measures: DelayMeasures,
   cgroupProcs?: string,
 ): Promise<Concurrency> {
@@ -189,12 +215,6 @@ export async function concurrency(
 
 export const PAIRS = Number(process.env.BENCH_PAIRS ?? 12);
 export const PAIR_SECONDS = 3;
-
-/** A server to start: node arguments and environment. */
-export interface Side {
-  args: string[];
-  env: NodeJS.ProcessEnv;
-}
 
 export interface SideBySide {
   ratio: string;

@@ -92,14 +92,13 @@ export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
-export function peakRssMiB(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** A memory field of /proc/<pid>/status (VmHWM: peak RSS, VmRSS: RSS now), in MiB. */
+function statusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(match?.[1] ?? 0) / 1024;
 }
-export function rssMiB(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(match?.[1] ?? 0) / 1024;
-}
+export const peakRssMiB = (pid: number): number => statusMiB(pid, 'VmHWM');
+export const rssMiB = (pid: number): number => statusMiB(pid, 'VmRSS');
 /**
  * A memory cgroup limited to `limitMiB`, as the kubelet makes for a pod, so Node sizes V8's heap as
  * it does in the pod (from the limit, not from the host's memory). Made under this process's own
