@@ -58,13 +58,14 @@ podman rmi localhost/httpserver:test-image-rebuild >/dev/null 2>&1
 
 echo "== the image"
 inspect() { podman image inspect --format "$1" "$ref"; }
+env_var() { inspect '{{range .Config.Env}}{{println .}}{{end}}' | grep "^$1="; } # NAME=value in the image's env
 check "runs as a numeric non-root user" "$(inspect '{{.Config.User}}')" "65532:65532"
 check "exposes 8080" "$(inspect '{{range $p, $_ := .Config.ExposedPorts}}{{$p}} {{end}}')" "8080/tcp "
 check "VERSION build argument is the default VERSION" \
-  "$(inspect '{{range .Config.Env}}{{println .}}{{end}}' | grep '^VERSION=')" "VERSION=$version"
-check "NODE_ENV is production" "$(inspect '{{range .Config.Env}}{{println .}}{{end}}' | grep '^NODE_ENV=')" "NODE_ENV=production"
+  "$(env_var VERSION)" "VERSION=$version"
+check "NODE_ENV is production" "$(env_var NODE_ENV)" "NODE_ENV=production"
 check "NODE_OPTIONS pins the young generation" \
-  "$(inspect '{{range .Config.Env}}{{println .}}{{end}}' | grep '^NODE_OPTIONS=')" "NODE_OPTIONS=--max-semi-space-size=8"
+  "$(env_var NODE_OPTIONS)" "NODE_OPTIONS=--max-semi-space-size=8"
 # ... and V8 in the image takes it: its heap limit is smaller than without it (3 semi-spaces less).
 heap_limit() { podman run --rm --network none --entrypoint /nodejs/bin/node "$@" "$ref" \
   -p 'require("v8").getHeapStatistics().heap_size_limit' 2>/dev/null; }
