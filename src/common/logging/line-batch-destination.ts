@@ -26,7 +26,7 @@ export type WriteSync = (fd: number, buffer: Buffer, offset: number, length: num
 export class LineBatchDestination {
   private readonly buffer = Buffer.allocUnsafe(CAPACITY);
   private used = 0;
-  private failure: string | undefined;
+  private dropping = false;
 
   constructor(
     private readonly fd: number,
@@ -64,7 +64,7 @@ export class LineBatchDestination {
 
   /** write(2) may take part of a batch, or refuse a full non-blocking pipe; it gets the rest. */
   private writeAll(bytes: Buffer): void {
-    if (this.failure !== undefined) return;
+    if (this.dropping) return;
     let offset = 0;
     while (offset < bytes.length) {
       try {
@@ -85,9 +85,9 @@ export class LineBatchDestination {
    * requests down with it: later lines are dropped, and stderr says so once.
    */
   private fail(error: unknown): void {
-    this.failure = (error as Error).message;
+    this.dropping = true;
     const notice = Buffer.from(
-      `log lines are being dropped: writing to fd ${this.fd} failed: ${this.failure}\n`,
+      `log lines are being dropped: writing to fd ${this.fd} failed: ${(error as Error).message}\n`,
     );
     try {
       this.writeBytes(2, notice, 0, notice.length);
