@@ -60,6 +60,12 @@ export default defineConfig(
     },
   },
   {
+    // Preloads given to node --require are CommonJS by nature.
+    files: ['test/fixtures/*.cjs'],
+    languageOptions: { globals: { require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['test/chart/**/*.ts'],
     rules: {
       // The chart tests walk rendered YAML, which is untyped by nature; every path they read is asserted.

@@ -1,6 +1,7 @@
 import { ConfigError } from './common/config/config-error';
 import { loadConfig } from './common/config/load-config';
 import { createLogger } from './common/logging/create-logger';
+import { writeFatalLine } from './common/logging/fatal-line';
 
 function main(): void {
   const config = loadConfig();
@@ -22,11 +23,6 @@ try {
   main();
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
-  const line = {
-    level: 'fatal',
-    time: new Date().toISOString(),
-    msg: `configuration error: ${error.message}`,
-  };
-  process.stderr.write(`${JSON.stringify(line)}\n`);
+  writeFatalLine(`configuration error: ${error.message}`);
   process.exitCode = 1;
 }

@@ -27,7 +27,11 @@ describe('an unexpected exception in a handler (in-process)', () => {
   it('answers 500 with a generic body and logs the stack once', async () => {
     const res = await request(t.app.getHttpServer()).get('/faulty').set('X-Echo', 'still');
     expect(res.status).toBe(500);
-    expect(res.body).toEqual({ statusCode: 500, message: 'Internal server error' });
+    expect(res.body).toEqual({
+      statusCode: 500,
+      error: 'Internal Server Error',
+      message: 'Internal server error',
+    });
     expect(res.text).not.toContain('secret');
     expect(res.headers['x-echo']).toBe('still');
     const withStack = lines.filter(

@@ -67,8 +67,8 @@ describe('/metrics (in-process)', () => {
   it('exposes build info, the in-flight gauge and the default process metrics', async () => {
     const text = await scrape();
     expect(text).toContain('httpserver_build_info{version="test-1.0"} 1');
-    // The scrape itself is the one request in flight.
-    expect(text).toMatch(/^http_requests_in_flight 1$/m);
+    // A scrape does not count itself: with nothing else running the gauge reads 0.
+    expect(text).toMatch(/^http_requests_in_flight 0$/m);
     expect(text).toContain('process_resident_memory_bytes');
     expect(text).toContain('nodejs_eventloop_lag_seconds');
   });

@@ -68,6 +68,26 @@ describe('the server process', () => {
       expect((await server.waitForLine((l) => l.path === '/')).clientIp).toBe('203.0.113.7');
     });
 
+    it.each([
+      ['not an address', '<script>alert(1)</script>', '127.0.0.1'],
+      ['a host name', 'proxy.example.com', '127.0.0.1'],
+      ['empty entries', ' , ', '127.0.0.1'],
+      ['an IPv4 address with a port', '203.0.113.9:4711', '203.0.113.9'],
+      ['a bracketed IPv6 address with a port', '[2001:db8::1]:443', '2001:db8::1'],
+      ['an IPv4-mapped IPv6 address', '::ffff:203.0.113.5', '203.0.113.5'],
+    ])('logs an IP address whatever X-Forwarded-For holds: %s', async (_name, forwarded, clientIp) => {
+      server = await ServerProcess.start({ TRUST_PROXY: 'true' });
+      await server.get('/', { 'X-Forwarded-For': forwarded, 'X-Request-Id': 'xff-case' });
+      expect((await server.waitForLine((l) => l.reqId === 'xff-case')).clientIp).toBe(clientIp);
+    });
+
+    it('logs an IPv4 client of a dual-stack socket as 127.0.0.1, not ::ffff:127.0.0.1', async () => {
+      // Bound to the IPv4-mapped loopback: the socket is IPv6 and still only reachable on loopback.
+      server = await ServerProcess.start({ HOST: '::ffff:127.0.0.1' });
+      await server.get('/', { 'X-Request-Id': 'dual-stack' });
+      expect((await server.waitForLine((l) => l.reqId === 'dual-stack')).clientIp).toBe('127.0.0.1');
+    });
+
     it('logs a client that hangs up during its delay once, as 499, and runs no handler', async () => {
       server = await ServerProcess.start({ DELAY_MIN_MS: '3000', DELAY_MAX_MS: '3000' });
       const req = request(server.url('/'), { agent: false });
@@ -75,10 +95,16 @@ describe('the server process', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       req.destroy();
       const line = await server.waitForLine((l) => l.msg === 'request aborted');
-      expect(line.status).toBe(499);
-      expect(line.delayMs).toBe(3000);
+      // Its client is named though the socket is gone by the time the line is written.
+      expect(line).toMatchObject({
+        status: 499,
+        delayMs: 3000,
+        clientIp: '127.0.0.1',
+        method: 'GET',
+        path: '/',
+      });
       const metrics = await server.get('/metrics');
-      expect(metrics.body).toMatch(/^http_requests_in_flight 1$/m); // the scrape itself
+      expect(metrics.body).toMatch(/^http_requests_in_flight 0$/m);
       expect(metrics.body).toContain(
         'http_request_duration_seconds_count{method="GET",route="/",status_code="499"} 1',
       );
@@ -126,13 +152,27 @@ describe('the server process', () => {
       expect(server.lines.some((l) => l.msg === 'listening')).toBe(false);
     });
 
-    it('exits 1 with a fatal line when the port is taken', async () => {
-      server = await ServerProcess.start();
-      const second = await ServerProcess.start({ PORT: String(server.port) }, false);
-      const { code } = await second.exit();
-      expect(code).toBe(1);
-      expect(second.lines.find((l) => l.level === 'fatal')?.msg).toBe('start-up failed');
-    });
+    it.each([
+      ['PORT', /the port is already in use \(EADDRINUSE\)$/, () => ({ PORT: String(server!.port) })],
+      // A resolver that cannot be reached answers EAI_AGAIN instead of ENOTFOUND.
+      ['HOST', /resolve.* \((ENOTFOUND|EAI_AGAIN)\)$/, () => ({ HOST: 'no-such-host.invalid' })],
+      ['HOST', /the address is not one of this machine \(EADDRNOTAVAIL\)$/, () => ({ HOST: '192.0.2.1' })],
+    ])(
+      'stops with exit 1 and one stderr line naming %s when it cannot listen (%s)',
+      async (variable, reason, env) => {
+        server = await ServerProcess.start();
+        const second = await ServerProcess.start(env(), false);
+        const { code } = await second.exit();
+        expect(code).toBe(1);
+        const lines = second.stderr.trim().split('\n');
+        expect(lines).toHaveLength(1);
+        const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+        expect(line).toMatchObject({ level: 'fatal', variable });
+        expect(line.msg).toMatch(new RegExp(`^start-up failed: cannot listen on ${variable}=`));
+        expect(line.msg).toMatch(reason);
+        expect(second.lines.some((l) => l.level === 'fatal' || l.msg === 'listening')).toBe(false);
+      },
+    );
   });
 
   describe('graceful shutdown', () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { OTLP_PROTOCOLS, type OtlpProtocol } from '../src/common/config/app-config';
 import { OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver';
 import { ServerProcess } from './support/server-process';
 
@@ -8,10 +9,11 @@ const SERVER = 2;
 const CLIENT = 3;
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
-/** service0 -> service1 -> service2, each exporting to the receiver every 100 ms. */
+/** service0 -> service1 -> service2, each exporting to the receiver every 100 ms in its protocol. */
 async function startChain(receiver: OtlpReceiver): Promise<ServerProcess[]> {
   const tracing = (name: string) => ({
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: receiver.protocol,
     OTEL_SERVICE_NAME: name,
     OTEL_BSP_SCHEDULE_DELAY: '100',
   });
@@ -33,96 +35,99 @@ const complete = (spans: ReceivedSpan[]): boolean =>
   ['service0', 'service1', 'service2'].every((service) => spansOf(spans, service).server !== undefined) &&
   ['service0', 'service1'].every((service) => spansOf(spans, service).client !== undefined);
 
-describe('tracing across a chain of three services', () => {
-  let receiver: OtlpReceiver;
-  let chain: ServerProcess[];
-  beforeAll(async () => {
-    receiver = await OtlpReceiver.start();
-    chain = await startChain(receiver);
-  });
-  afterAll(async () => {
-    await Promise.all(chain.map((s) => s.stop()));
-    await receiver.stop();
-  });
+describe.each(OTLP_PROTOCOLS)(
+  'tracing across a chain of three services, OTLP %s',
+  (protocol: OtlpProtocol) => {
+    let receiver: OtlpReceiver;
+    let chain: ServerProcess[];
+    beforeAll(async () => {
+      receiver = await OtlpReceiver.start(protocol);
+      chain = await startChain(receiver);
+    });
+    afterAll(async () => {
+      await Promise.all(chain.map((s) => s.stop()));
+      await receiver.stop();
+    });
 
-  /** Checks one trace: parent links from the caller's span down to service2, and the log lines. */
-  async function expectOneTrace(traceId: string, callerSpanId: string, requestId: string): Promise<void> {
-    const spans = await receiver.waitForTrace(traceId, complete);
-    const [s0, s1, s2] = ['service0', 'service1', 'service2'].map((name) => spansOf(spans, name));
-    expect(s0!.server!.parentSpanId).toBe(callerSpanId);
-    expect(s0!.client!.parentSpanId).not.toBe('');
-    expect(s1!.server!.parentSpanId).toBe(s0!.client!.spanId);
-    expect(s2!.server!.parentSpanId).toBe(s1!.client!.spanId);
-    // Every span of the request is in the one trace.
-    expect(spans.every((s) => s.traceId === traceId)).toBe(true);
-    // Express spans exist under each server span: tracing was loaded before Nest and Express.
-    for (const [name, { server }] of [
-      ['service0', s0!],
-      ['service1', s1!],
-      ['service2', s2!],
-    ] as const) {
-      const express = spans.filter((s) => s.service === name && s.attributes['express.type'] !== undefined);
-      expect(express.length).toBeGreaterThan(0);
-      expect(express.some((s) => s.parentSpanId === server!.spanId)).toBe(true);
+    /** Checks one trace: parent links from the caller's span down to service2, and the log lines. */
+    async function expectOneTrace(traceId: string, callerSpanId: string, requestId: string): Promise<void> {
+      const spans = await receiver.waitForTrace(traceId, complete);
+      const [s0, s1, s2] = ['service0', 'service1', 'service2'].map((name) => spansOf(spans, name));
+      expect(s0!.server!.parentSpanId).toBe(callerSpanId);
+      expect(s0!.client!.parentSpanId).not.toBe('');
+      expect(s1!.server!.parentSpanId).toBe(s0!.client!.spanId);
+      expect(s2!.server!.parentSpanId).toBe(s1!.client!.spanId);
+      // Every span of the request is in the one trace.
+      expect(spans.every((s) => s.traceId === traceId)).toBe(true);
+      // Express spans exist under each server span: tracing was loaded before Nest and Express.
+      for (const [name, { server }] of [
+        ['service0', s0!],
+        ['service1', s1!],
+        ['service2', s2!],
+      ] as const) {
+        const express = spans.filter((s) => s.service === name && s.attributes['express.type'] !== undefined);
+        expect(express.length).toBeGreaterThan(0);
+        expect(express.some((s) => s.parentSpanId === server!.spanId)).toBe(true);
+      }
+
+      // x-request-id reached the last service, and every access-log line names the trace.
+      for (const [index, service] of chain.entries()) {
+        const line = await service.waitForLine((l) => l.reqId === requestId && l.msg === 'request completed');
+        expect(line.trace_id).toBe(traceId);
+        expect(line.span_id).toBe(spansOf(spans, `service${index}`).server!.spanId);
+      }
     }
 
-    // x-request-id reached the last service, and every access-log line names the trace.
-    for (const [index, service] of chain.entries()) {
-      const line = await service.waitForLine((l) => l.reqId === requestId && l.msg === 'request completed');
-      expect(line.trace_id).toBe(traceId);
-      expect(line.span_id).toBe(spansOf(spans, `service${index}`).server!.spanId);
-    }
-  }
-
-  it('joins a W3C traceparent: one trace, parent links intact, x-request-id passed on', async () => {
-    const traceId = hex(16);
-    const callerSpanId = hex(8);
-    const res = await chain[0]!.get('/', {
-      traceparent: `00-${traceId}-${callerSpanId}-01`,
-      'x-request-id': 'trace-w3c-1',
+    it('joins a W3C traceparent: one trace, parent links intact, x-request-id passed on', async () => {
+      const traceId = hex(16);
+      const callerSpanId = hex(8);
+      const res = await chain[0]!.get('/', {
+        traceparent: `00-${traceId}-${callerSpanId}-01`,
+        'x-request-id': 'trace-w3c-1',
+      });
+      expect(res.status).toBe(200);
+      const body = JSON.parse(res.body) as {
+        backends: { outcome: string; body: { backends: { outcome: string }[] } }[];
+      };
+      expect(body.backends[0]!.outcome).toBe('ok');
+      expect(body.backends[0]!.body.backends[0]!.outcome).toBe('ok');
+      await expectOneTrace(traceId, callerSpanId, 'trace-w3c-1');
     });
-    expect(res.status).toBe(200);
-    const body = JSON.parse(res.body) as {
-      backends: { outcome: string; body: { backends: { outcome: string }[] } }[];
-    };
-    expect(body.backends[0]!.outcome).toBe('ok');
-    expect(body.backends[0]!.body.backends[0]!.outcome).toBe('ok');
-    await expectOneTrace(traceId, callerSpanId, 'trace-w3c-1');
-  });
 
-  it('joins B3 multi headers only (as Envoy sends them)', async () => {
-    const traceId = hex(16);
-    const callerSpanId = hex(8);
-    const res = await chain[0]!.get('/', {
-      'x-b3-traceid': traceId,
-      'x-b3-spanid': callerSpanId,
-      'x-b3-sampled': '1',
-      'x-request-id': 'trace-b3-1',
+    it('joins B3 multi headers only (as Envoy sends them)', async () => {
+      const traceId = hex(16);
+      const callerSpanId = hex(8);
+      const res = await chain[0]!.get('/', {
+        'x-b3-traceid': traceId,
+        'x-b3-spanid': callerSpanId,
+        'x-b3-sampled': '1',
+        'x-request-id': 'trace-b3-1',
+      });
+      expect(res.status).toBe(200);
+      await expectOneTrace(traceId, callerSpanId, 'trace-b3-1');
     });
-    expect(res.status).toBe(200);
-    await expectOneTrace(traceId, callerSpanId, 'trace-b3-1');
-  });
 
-  it('joins a B3 single header', async () => {
-    const traceId = hex(16);
-    const callerSpanId = hex(8);
-    const res = await chain[0]!.get('/', {
-      b3: `${traceId}-${callerSpanId}-1`,
-      'x-request-id': 'trace-b3s-1',
+    it('joins a B3 single header', async () => {
+      const traceId = hex(16);
+      const callerSpanId = hex(8);
+      const res = await chain[0]!.get('/', {
+        b3: `${traceId}-${callerSpanId}-1`,
+        'x-request-id': 'trace-b3s-1',
+      });
+      expect(res.status).toBe(200);
+      await expectOneTrace(traceId, callerSpanId, 'trace-b3s-1');
     });
-    expect(res.status).toBe(200);
-    await expectOneTrace(traceId, callerSpanId, 'trace-b3s-1');
-  });
 
-  it('does not trace probes and scrapes', async () => {
-    const before = receiver.spans.length;
-    for (const path of ['/healthz', '/livez', '/readyz', '/metrics']) await chain[2]!.get(path);
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(receiver.spans.slice(before).filter((s) => s.service === 'service2' && s.kind === SERVER)).toEqual(
-      [],
-    );
-  });
-});
+    it('does not trace probes and scrapes', async () => {
+      const before = receiver.spans.length;
+      for (const path of ['/healthz', '/livez', '/readyz', '/metrics']) await chain[2]!.get(path);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(
+        receiver.spans.slice(before).filter((s) => s.service === 'service2' && s.kind === SERVER),
+      ).toEqual([]);
+    });
+  },
+);
 
 describe('backends that fail', () => {
   it('answers 502 at once, with the reason, when a backend is down', async () => {

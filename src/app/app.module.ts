@@ -3,7 +3,7 @@ import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { AppConfig } from '../common/config/app-config';
 import { ConfigModule } from '../common/config/config.module';
-import { UnroutedExchangeFilter } from '../common/filters/unrouted-exchange.filter';
+import { ErrorResponseFilter } from '../common/filters/error-response.filter';
 import { HttpExchangeService } from '../common/http/http-exchange.service';
 import { HttpExchangeInterceptor } from '../common/interceptors/http-exchange.interceptor';
 import { LifecycleModule } from '../common/lifecycle/lifecycle.module';
@@ -31,7 +31,7 @@ export class AppModule {
         BackendClient,
         HttpExchangeService,
         { provide: APP_INTERCEPTOR, useClass: HttpExchangeInterceptor },
-        { provide: APP_FILTER, useClass: UnroutedExchangeFilter },
+        { provide: APP_FILTER, useClass: ErrorResponseFilter },
       ],
     };
   }

@@ -22,6 +22,15 @@ export const PRESET_ROUTES = ['/', ...PROBE_AND_SCRAPE_ROUTES];
 /** Label value shared by every request that matched no route, so random URLs cannot grow the label set. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
+/**
+ * Route label of every request answered before it became a request object: refused by the HTTP
+ * parser (400, 408, 413, 414, 431) or a CONNECT. A flood of them shows as one series per status.
+ */
+export const REJECTED_ROUTE = 'rejected';
+
+/** Method label of a refused request whose request line could not be read. */
+export const REJECTED_METHOD = 'unknown';
+
 /** Status label of a request whose client hung up before the response was sent (nginx's convention). */
 export const CLIENT_CLOSED_REQUEST = 499;
 

@@ -20,7 +20,7 @@ const inFlightGauge = {
     register.removeSingleMetric('http_requests_in_flight');
     return new Gauge({
       name: 'http_requests_in_flight',
-      help: 'Requests received and not yet answered, including those waiting out their delay.',
+      help: 'Requests received and not yet answered (delays and bodies still arriving included; a scrape does not count itself).',
       registers: [register],
       collect() {
         this.set(state.inFlightRequests);

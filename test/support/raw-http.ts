@@ -1,9 +1,9 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 
 export interface RawReply {
   /** Everything the server sent before closing or the timeout. */
   text: string;
-  /** The status code of the first response, or 0 if there was none. */
+  /** The status code of the first final (non-1xx) response, or 0 if there was none. */
   status: number;
   /** True when the server closed the connection. */
   closed: boolean;
@@ -27,7 +27,7 @@ export function rawRequest(
     const finish = (closed: boolean): void => {
       clearTimeout(timer);
       socket.destroy();
-      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0);
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(withoutInterim(text))?.[1] ?? 0);
       resolve({ text, status, closed, elapsedMs: Date.now() - started });
     };
     const timer = setTimeout(() => finish(false), timeoutMs);
@@ -40,5 +40,29 @@ export function rawRequest(
       if (error.code === 'ECONNRESET') finish(true);
       else reject(error);
     });
+  });
+}
+
+/** Interim responses (100 Continue) ahead of the final one. */
+const INTERIM = /^(?:HTTP\/1\.1 1\d\d [^\r]*\r\n(?:[^\r]+\r\n)*\r\n)+/;
+
+function withoutInterim(text: string): string {
+  return text.replace(INTERIM, '');
+}
+
+/** The JSON body of the final response of a raw reply (the part after its head). */
+export function bodyOf(reply: RawReply): unknown {
+  const final = withoutInterim(reply.text);
+  return JSON.parse(final.slice(final.indexOf('\r\n\r\n') + 4));
+}
+
+/** Opens a connection, sends `data`, and leaves it open: for requests that never arrive in full. */
+export function openWith(port: number, data: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(data);
+      resolve(socket);
+    });
+    socket.on('error', reject);
   });
 }

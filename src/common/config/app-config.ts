@@ -29,12 +29,18 @@ export interface TracingConfig {
   /** True when an OTLP endpoint is set and the SDK is not disabled. */
   readonly enabled: boolean;
   readonly serviceName: string;
+  /** OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL: how spans are sent. */
+  readonly protocol: OtlpProtocol;
   readonly sampler: TracesSampler;
   /** Ratio for the traceidratio samplers, 0-1. */
   readonly samplerArg: number;
   /** OTEL_BSP_SCHEDULE_DELAY: how long spans are batched before export. */
   readonly scheduleDelayMs: number;
 }
+
+/** The OTLP transports of the specification; http/protobuf is its default. */
+export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
 
 export const TRACES_SAMPLERS = [
   'always_on',

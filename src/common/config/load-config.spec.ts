@@ -51,6 +51,7 @@ describe('loadConfig', () => {
       tracing: {
         enabled: false,
         serviceName: 'httpserver',
+        protocol: 'http/protobuf',
         sampler: 'parentbased_always_on',
         samplerArg: 1,
         scheduleDelayMs: 5000,
@@ -62,6 +63,7 @@ describe('loadConfig', () => {
     expect(loadConfig({}).tracing).toEqual({
       enabled: false,
       serviceName: 'httpserver',
+      protocol: 'http/protobuf',
       sampler: 'parentbased_always_on',
       samplerArg: 1,
       scheduleDelayMs: 5000,
@@ -76,6 +78,7 @@ describe('loadConfig', () => {
     expect(config.tracing).toEqual({
       enabled: true,
       serviceName: 'service0',
+      protocol: 'http/protobuf',
       sampler: 'parentbased_traceidratio',
       samplerArg: 0.25,
       scheduleDelayMs: 200,
@@ -89,6 +92,23 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x', OTEL_TRACES_EXPORTER: 'none' }).tracing.enabled,
     ).toBe(false);
+  });
+
+  it.each([
+    [{}, 'http/protobuf'],
+    [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'grpc'],
+    [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'HTTP/JSON' }, 'http/json'],
+    [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' }, 'http/json'],
+  ])('takes the OTLP protocol from the per-signal variable, then the general one: %j', (env, protocol) => {
+    expect(loadConfig(env).tracing.protocol).toBe(protocol);
+  });
+
+  it('lowers the headers timeout to a lower REQUEST_TIMEOUT_MS unless HEADERS_TIMEOUT_MS is set', () => {
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '2000' }).server).toMatchObject({
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 2000,
+    });
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '60000' }).server.headersTimeoutMs).toBe(15_000);
   });
 
   it('reads BACKEND_URL as a list of URLs', () => {
@@ -131,7 +151,9 @@ describe('loadConfig', () => {
     ['BACKEND_URL', { BACKEND_URL: 'service1:8080' }],
     ['BACKEND_TIMEOUT_MS', { BACKEND_TIMEOUT_MS: '0' }],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }],
-    ['OTEL_EXPORTER_OTLP_PROTOCOL', { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }],
+    ['OTEL_EXPORTER_OTLP_PROTOCOL', { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/xml' }],
+    ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'udp' }],
+    ['REQUEST_TIMEOUT_MS', { HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '2000' }],
     ['OTEL_TRACES_SAMPLER', { OTEL_TRACES_SAMPLER: 'sometimes' }],
     ['OTEL_TRACES_SAMPLER_ARG', { OTEL_TRACES_SAMPLER_ARG: '1.5' }],
   ])('rejects a bad %s with a message naming it', (variable, env) => {

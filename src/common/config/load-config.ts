@@ -1,9 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { validateHeaderValue } from 'node:http';
 import { join } from 'node:path';
-import { AppConfig, LOG_LEVELS, TRACES_SAMPLERS, TracingConfig, TrustProxy } from './app-config';
+import {
+  AppConfig,
+  LOG_LEVELS,
+  OTLP_PROTOCOLS,
+  TRACES_SAMPLERS,
+  TracingConfig,
+  TrustProxy,
+} from './app-config';
 import { ConfigError } from './config-error';
 import { EnvReader, isHeaderName, isHttpUrl, isTrustedProxyEntry } from './env-parsers';
+
+/** Time allowed for a request's head unless HEADERS_TIMEOUT_MS says otherwise (never above REQUEST_TIMEOUT_MS). */
+const HEADERS_TIMEOUT_DEFAULT_MS = 15_000;
 
 /** Default drain when running in Kubernetes: enough for endpoint removal to reach kube-proxy and ingress. */
 const KUBERNETES_DRAIN_MS = 5000;
@@ -37,9 +47,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
 
+  const requestTimeoutMs = read.integer('REQUEST_TIMEOUT_MS', 30_000, 1000, 3_600_000);
   const server = {
-    headersTimeoutMs: read.integer('HEADERS_TIMEOUT_MS', 15_000, 1000, 3_600_000),
-    requestTimeoutMs: read.integer('REQUEST_TIMEOUT_MS', 30_000, 1000, 3_600_000),
+    // A lower REQUEST_TIMEOUT_MS alone is enough: the headers' default follows it down.
+    headersTimeoutMs: read.integer(
+      'HEADERS_TIMEOUT_MS',
+      Math.min(HEADERS_TIMEOUT_DEFAULT_MS, requestTimeoutMs),
+      1000,
+      3_600_000,
+    ),
+    requestTimeoutMs,
     keepAliveTimeoutMs: read.integer('KEEP_ALIVE_TIMEOUT_MS', 65_000, 1000, 3_600_000),
   };
   if (server.requestTimeoutMs < server.headersTimeoutMs) {
@@ -83,12 +100,13 @@ function readTracing(read: EnvReader): TracingConfig {
     const endpoint = read.raw(name)?.trim();
     if (endpoint === undefined) continue;
     if (!isHttpUrl(endpoint)) {
-      throw new ConfigError(name, endpoint, 'an http:// or https:// URL of an OTLP/HTTP receiver');
+      throw new ConfigError(name, endpoint, 'an http:// or https:// URL of an OTLP receiver');
     }
     hasEndpoint = true;
   }
-  // Only OTLP over HTTP with JSON is built in: it needs no protobuf or gRPC stack in the image.
-  read.oneOf('OTEL_EXPORTER_OTLP_PROTOCOL', 'http/json', ['http/json']);
+  // The specification's order: the per-signal variable, then the general one, then http/protobuf.
+  const general = read.oneOf('OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf', OTLP_PROTOCOLS);
+  const protocol = read.oneOf('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', general, OTLP_PROTOCOLS);
   const disabled = read.oneOf('OTEL_SDK_DISABLED', 'false', ['true', 'false']) === 'true';
   const exporter = read.oneOf('OTEL_TRACES_EXPORTER', 'otlp', ['otlp', 'none']);
   const samplerArg = read.raw('OTEL_TRACES_SAMPLER_ARG')?.trim() ?? '1';
@@ -99,6 +117,7 @@ function readTracing(read: EnvReader): TracingConfig {
   return {
     enabled: hasEndpoint && !disabled && exporter === 'otlp',
     serviceName: read.raw('OTEL_SERVICE_NAME')?.trim() ?? 'httpserver',
+    protocol,
     sampler: read.oneOf('OTEL_TRACES_SAMPLER', 'parentbased_always_on', TRACES_SAMPLERS),
     samplerArg: ratio,
     scheduleDelayMs: read.integer('OTEL_BSP_SCHEDULE_DELAY', 5000, 0, 600_000),

@@ -1,13 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { CLIENT_CLOSED_REQUEST } from '../../metrics/metric-names';
+import {
+  CLIENT_CLOSED_REQUEST,
+  METRICS_PATH,
+  REJECTED_METHOD,
+  REJECTED_ROUTE,
+  UNMATCHED_ROUTE,
+} from '../../metrics/metric-names';
 import { RequestMetrics } from '../../metrics/request-metrics';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { LifecycleState } from '../lifecycle/lifecycle-state';
-import { AccessLog, currentTraceIds, type Exchange } from '../logging/access-log';
+import { AccessLog, currentTraceIds, type Exchange, type Rejection } from '../logging/access-log';
 import { PINO_LOGGER } from '../logging/logging.module';
+import { normalizeAddress, peerAddress } from './client-address';
+import { markConnectionReady, msSinceConnectionReady } from './connection-clock';
 import { createHeaderEcho, type HeaderEcho } from './echo-headers';
 import { requestIdOf } from './request-id';
 
@@ -18,14 +28,16 @@ type IdentifiedRequest = Request & { id?: string };
 /**
  * What happens to every response, routed or not: request id, header echo, Version, Connection:
  * close while shutting down, the in-flight set, the latency histogram and the access-log line.
- * Called once per request by the global interceptor, or by the exception filter for requests that
- * never reached a handler.
+ * Called once per request by the global interceptor; earlier for requests with a body (the request
+ * screen, so a body that stalls is counted and timed) and for requests that never reach a handler
+ * (the exception filter, the server's client-error handler).
  */
 @Injectable()
 export class HttpExchangeService {
   private readonly echo: HeaderEcho;
   private readonly version: string;
   private readonly tracing: boolean;
+  private readonly trustsProxy: boolean;
   private readonly accessLog: AccessLog;
 
   constructor(
@@ -37,17 +49,27 @@ export class HttpExchangeService {
     this.echo = createHeaderEcho(config.echoExclude);
     this.version = config.version;
     this.tracing = config.tracing.enabled;
-    this.accessLog = new AccessLog(logger, config.trustProxy !== false);
+    this.trustsProxy = config.trustProxy !== false;
+    this.accessLog = new AccessLog(logger);
   }
 
-  /** Starts the exchange for this request; a second call for the same response does nothing. */
+  /**
+   * Starts the exchange for this request. A second call for the same response only names the
+   * route, when the first was made before routing (UNMATCHED_ROUTE never overrides a route).
+   */
   begin(req: Request, res: Response, route: string): void {
     const tracked = res as TrackedResponse;
-    if (tracked[EXCHANGE] !== undefined) return;
+    const existing = tracked[EXCHANGE];
+    if (existing !== undefined) {
+      if (route !== UNMATCHED_ROUTE) existing.route = route;
+      return;
+    }
     const exchange: Exchange = {
       route,
       requestId: requestIdOf(req),
+      clientIp: this.clientIpOf(req),
       delayMs: 0,
+      reason: undefined,
       trace: this.tracing ? currentTraceIds() : undefined,
     };
     tracked[EXCHANGE] = exchange;
@@ -59,21 +81,68 @@ export class HttpExchangeService {
     if (this.lifecycle.shuttingDown) res.setHeader('Connection', 'close');
 
     const startedAt = performance.now();
-    this.lifecycle.requestStarted(res);
+    // A scrape would always count itself: the gauge would never read 0.
+    const counted = route !== METRICS_PATH;
+    if (counted) this.lifecycle.requestStarted(res);
     // 'close' fires exactly once, after 'finish' or when the client hangs up first.
     res.once('close', () => {
-      const elapsedMs = performance.now() - startedAt;
-      this.lifecycle.requestEnded(res);
+      const endedAt = performance.now();
+      const elapsedMs = endedAt - startedAt;
+      if (counted) this.lifecycle.requestEnded(res);
+      markConnectionReady(req.socket, endedAt);
       const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST;
-      this.metrics.observe(req.method, route, status, elapsedMs / 1000);
+      this.metrics.observe(req.method, exchange.route, status, elapsedMs / 1000);
       this.accessLog.write(req, exchange, status, elapsedMs);
     });
   }
 
   /** Records the random delay picked for this request, for the access log. */
-  delayed(res: Response, delayMs: number): void {
+  recordDelay(res: Response, delayMs: number): void {
     const exchange = (res as TrackedResponse)[EXCHANGE];
     if (exchange !== undefined) exchange.delayMs = delayMs;
+  }
+
+  /** Records why an error status is being answered, for the access log. */
+  recordErrorReason(res: Response, reason: string): void {
+    const exchange = (res as TrackedResponse)[EXCHANGE];
+    if (exchange !== undefined) exchange.reason = reason;
+  }
+
+  /**
+   * Logs and counts a request that was answered without a request object (the HTTP parser refused
+   * it, or it was CONNECT), under the one route value REJECTED_ROUTE. Returns its request id.
+   */
+  recordRejected(
+    socket: Socket,
+    status: number,
+    reason: string,
+    request: { method: string | null; path: string | null } = { method: null, path: null },
+  ): string {
+    const rejection: Rejection = {
+      requestId: randomUUID(),
+      clientIp: peerAddress(socket),
+      ...request,
+      status,
+      reason,
+    };
+    const elapsedMs = msSinceConnectionReady(socket);
+    this.metrics.observe(request.method ?? REJECTED_METHOD, REJECTED_ROUTE, status, elapsedMs / 1000);
+    this.accessLog.writeRejected(rejection, elapsedMs);
+    return rejection.requestId;
+  }
+
+  /** The Version header every response carries, for the responses written without Express. */
+  get versionHeader(): string {
+    return this.version;
+  }
+
+  /**
+   * The socket's peer, or with TRUST_PROXY the X-Forwarded-For entry Express's req.ip picks; an
+   * entry that is not an IP address falls back to the peer.
+   */
+  private clientIpOf(req: Request): string | undefined {
+    const peer = peerAddress(req.socket);
+    return this.trustsProxy ? (normalizeAddress(req.ip) ?? peer) : peer;
   }
 }
 

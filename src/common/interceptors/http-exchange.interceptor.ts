@@ -31,7 +31,7 @@ export class HttpExchangeInterceptor implements NestInterceptor {
     // Probes must never time out, and scrapes must not skew the latency.
     const delayMs = PROBE_AND_SCRAPE_ROUTES.has(route) ? 0 : this.pickDelay();
     if (delayMs === 0) return next.handle();
-    this.exchange.delayed(res, delayMs);
+    this.exchange.recordDelay(res, delayMs);
     return afterDelay(res, delayMs, next.handle());
   }
 }

@@ -5,9 +5,17 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import type { Tracing } from '../tracing/start-tracing';
 import { LifecycleState } from './lifecycle-state';
+import { OpenConnections } from './open-connections';
 
 /** How often idle keep-alive sockets are closed while the server waits for in-flight requests. */
 const IDLE_SWEEP_MS = 100;
+
+/**
+ * Once the listener closes, a request still arriving (its head or body incomplete) for longer than
+ * this is answered 408, instead of waiting out HEADERS_TIMEOUT_MS or REQUEST_TIMEOUT_MS: a client
+ * that stalls must not hold the shutdown.
+ */
+const RECEIVE_GRACE_AT_SHUTDOWN_MS = 1000;
 
 /** Flushes the log and exits; the last thing the process does. */
 export function exitAfterFlush(logger: Logger, code: number): void {
@@ -17,11 +25,17 @@ export function exitAfterFlush(logger: Logger, code: number): void {
 /**
  * Stops accepting connections and resolves once every open connection has finished. Sockets that
  * answered their last request before shutdown began still hold keep-alive; they are closed as soon
- * as they are idle.
+ * as they are idle. Requests still arriving get RECEIVE_GRACE_AT_SHUTDOWN_MS, then a 408.
  */
-function closeServer(server: Server): Promise<void> {
+function closeServer(server: Server, connections: OpenConnections): Promise<void> {
+  const closedAt = Date.now();
   return new Promise((resolve) => {
-    const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+    const sweep = setInterval(() => {
+      server.closeIdleConnections();
+      if (Date.now() - closedAt > RECEIVE_GRACE_AT_SHUTDOWN_MS) {
+        connections.endStalledRequests(server, RECEIVE_GRACE_AT_SHUTDOWN_MS);
+      }
+    }, IDLE_SWEEP_MS);
     server.close(() => {
       clearInterval(sweep);
       resolve();
@@ -51,12 +65,15 @@ export function installGracefulShutdown(
 
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
     lifecycle.markShuttingDown();
-    logger.info({ signal, drainMs, timeoutMs }, 'shutdown started: readiness is failing, draining');
+    logger.info(
+      { signal, drainMs, timeoutMs, inFlightRequests: lifecycle.inFlightRequests },
+      'shutdown started: readiness is failing, draining',
+    );
     setTimeout(() => forceExit(`shutdown took longer than SHUTDOWN_TIMEOUT_MS=${timeoutMs}`), timeoutMs);
 
     await sleep(drainMs);
     logger.info({ inFlightRequests: lifecycle.inFlightRequests }, 'drain over: closing the listener');
-    await closeServer(app.getHttpServer() as Server);
+    await closeServer(app.getHttpServer() as Server, app.get(OpenConnections));
     await app.close();
     await tracing?.shutdown();
     logger.info('shutdown complete');

@@ -14,8 +14,23 @@ export interface TraceIds {
 export interface Exchange {
   route: string;
   requestId: string;
+  /** Read when the request begins: once the client has hung up the socket no longer knows it. */
+  clientIp: string | undefined;
   delayMs: number;
+  /** Why an error status was answered, as told to the client. */
+  reason: string | undefined;
   trace: TraceIds | undefined;
+}
+
+/** A request the HTTP parser refused: it never became a request object, so only this is known. */
+export interface Rejection {
+  requestId: string;
+  clientIp: string | undefined;
+  method: string | null;
+  path: string | null;
+  status: number;
+  /** Why it was refused, in words; never the bytes the client sent. */
+  reason: string;
 }
 
 /**
@@ -29,17 +44,14 @@ export function currentTraceIds(): TraceIds | undefined {
 }
 
 /**
- * One JSON line per finished or abandoned request, written with the process's pino logger (the one
- * nestjs-pino wraps for Nest's own messages). One object and one call per request: no child
- * loggers. Headers are never logged, so Authorization and Cookie cannot leak.
+ * One JSON line per finished, abandoned or refused request, written with the process's pino logger
+ * (the one nestjs-pino wraps for Nest's own messages). One object and one call per request: no
+ * child loggers. Headers are never logged, so Authorization and Cookie cannot leak.
  */
 export class AccessLog {
   private readonly debugEnabled: boolean;
 
-  constructor(
-    private readonly logger: Logger,
-    private readonly trustsProxy: boolean,
-  ) {
+  constructor(private readonly logger: Logger) {
     this.debugEnabled = logger.isLevelEnabled('debug');
   }
 
@@ -50,11 +62,11 @@ export class AccessLog {
     if (quiet && !this.debugEnabled) return;
     const line = {
       reqId: exchange.requestId,
-      // Express's req.ip parses X-Forwarded-For; without a trusted proxy it is the socket peer.
-      clientIp: this.trustsProxy ? req.ip : req.socket.remoteAddress,
+      clientIp: exchange.clientIp,
       method: req.method,
       path: pathOf(req.originalUrl),
       status,
+      reason: exchange.reason,
       responseTimeMs: Math.round(responseTimeMs),
       delayMs: exchange.delayMs,
       userAgent: req.headers['user-agent'],
@@ -64,5 +76,11 @@ export class AccessLog {
     if (quiet) this.logger.debug(line, message);
     else if (status >= 500) this.logger.error(line, message);
     else this.logger.info(line, message);
+  }
+
+  writeRejected(rejection: Rejection, responseTimeMs: number): void {
+    const { requestId, ...rest } = rejection;
+    const line = { reqId: requestId, ...rest, responseTimeMs: Math.round(responseTimeMs), delayMs: 0 };
+    this.logger.info(line, 'request rejected');
   }
 }

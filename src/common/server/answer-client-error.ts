@@ -1,4 +1,9 @@
+import type { Request, Response } from 'express';
+import { maxHeaderSize, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { CLIENT_CLOSED_REQUEST, UNMATCHED_ROUTE } from '../../metrics/metric-names';
+import { errorBody, rawErrorResponse } from '../http/error-body';
+import type { HttpExchangeService } from '../http/http-exchange.service';
 
 /** How long a client has to take the error reply before its connection is cut. */
 const REPLY_FLUSH_TIMEOUT_MS = 5000;
@@ -6,52 +11,144 @@ const REPLY_FLUSH_TIMEOUT_MS = 5000;
 /** Characters of an HTTP method token (RFC 9110 tchar). */
 const REQUEST_LINE_START = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ /;
 
-interface ParseError extends Error {
+/** Errors that mean the client is gone: nothing can be answered. */
+const CLIENT_GONE = new Set(['ECONNRESET', 'EPIPE', 'HPE_INVALID_EOF_STATE']);
+
+export interface ParseError extends Error {
   code?: string;
   /** The chunk being parsed when the error happened, and how far into it the parser got. */
   rawPacket?: Buffer;
   bytesParsed?: number;
+  /** Set by the service itself when it ends a request (the shutdown): what the client is told. */
+  reason?: string;
 }
 
-/** Node's current response on a socket; a pipelined request may still be waiting for its answer. */
-type HttpSocket = Socket & { _httpMessage?: NodeJS.EventEmitter | null };
+/** Node's per-socket HTTP state: the response being written, and the request being received. */
+export type HttpSocket = Socket & {
+  _httpMessage?: NodeJS.EventEmitter | null;
+  parser?: { incoming?: IncomingMessage | null } | null;
+  server?: { headersTimeout?: number; requestTimeout?: number };
+};
 
 /**
- * The server's 'clientError' handler: what Node answers by default (400, 408, 413, 431), except
- * that a request line over the header limit gets 414 URI Too Long rather than 431, which would
- * send the client looking for an oversized header it never sent. Unlike Node's default, responses
- * still owed to requests pipelined ahead of the bad one are sent first, in order, so they are not lost.
+ * The server's 'clientError' handler. Node calls it when the parser refuses a request, when a
+ * request does not arrive within HEADERS_TIMEOUT_MS or REQUEST_TIMEOUT_MS, and when the client
+ * closes or resets the connection in the middle of a request.
+ *
+ * - A request still being received (its body stalled, was cut short, or was malformed) is ended
+ *   through its own response: 408, 400 or 413 in the service's error shape, or, when the client is
+ *   gone, by closing the socket (499). Either way it is logged and counted once, and the socket is
+ *   never left half-open.
+ * - A request refused before it became a request object is answered on the socket, after the
+ *   responses still owed to requests pipelined ahead of it, and logged and counted under the route
+ *   "rejected". Its status is Node's (400, 408, 413, 431), except that a request line over the
+ *   header limit gets 414 URI Too Long rather than 431.
  */
-export function answerClientError(error: ParseError, socket: HttpSocket): void {
-  const owed = socket._httpMessage;
-  if (owed) {
-    owed.once('close', () => {
-      answerClientError(error, socket);
-    });
-    return;
-  }
-  if (error.code === 'ECONNRESET' || !socket.writable) {
+export function createClientErrorHandler(
+  exchange: HttpExchangeService,
+): (error: ParseError, socket: HttpSocket) => void {
+  const handle = (error: ParseError, socket: HttpSocket): void => {
+    const receiving = socket.parser?.incoming;
+    if (receiving && !receiving.complete) {
+      endRequestBeingReceived(receiving as Request, error, socket, exchange);
+      return;
+    }
+    const owed = socket._httpMessage;
+    if (owed) {
+      owed.once('close', () => {
+        handle(error, socket);
+      });
+      return;
+    }
+    if (CLIENT_GONE.has(error.code ?? '') || !socket.writable) {
+      if (error.code === 'HPE_INVALID_EOF_STATE') {
+        exchange.recordRejected(
+          socket,
+          CLIENT_CLOSED_REQUEST,
+          'the client closed the connection mid-request',
+        );
+      }
+      socket.destroy();
+      return;
+    }
+    const { status, reason } = describeParseError(error, socket);
+    // A connection that never sent a byte had no request: it is answered as Node would, not logged.
+    const headers: Record<string, string> = { Version: exchange.versionHeader };
+    if (socket.bytesRead > 0) headers['X-Request-Id'] = exchange.recordRejected(socket, status, reason);
+    // end() rather than write() then destroy(): the reply may be queued behind the owed responses,
+    // and destroy() would drop it. A client that stops reading is cut after the timeout.
+    socket.setTimeout(REPLY_FLUSH_TIMEOUT_MS, () => socket.destroy());
+    socket.end(rawErrorResponse(status, reason, headers), () => socket.destroy());
+  };
+  return handle;
+}
+
+/**
+ * The request whose head has arrived but whose body has not: it has a response object, so it is
+ * answered (or, with its client gone, closed) through that, and the bookkeeping sees it end.
+ */
+function endRequestBeingReceived(
+  req: Request,
+  error: ParseError,
+  socket: HttpSocket,
+  exchange: HttpExchangeService,
+): void {
+  const res = req.res as Response | undefined;
+  if (res === undefined) {
     socket.destroy();
     return;
   }
-  // end() rather than write() then destroy(): the reply may be queued behind the owed responses,
-  // and destroy() would drop it. A client that stops reading is cut after the timeout.
+  exchange.begin(req, res, UNMATCHED_ROUTE);
+  if (CLIENT_GONE.has(error.code ?? '') || res.headersSent || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const { status, reason } = describeParseError(error, socket, true);
+  exchange.recordErrorReason(res, reason);
+  res.statusCode = status;
+  res.setHeader('Connection', 'close');
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
   socket.setTimeout(REPLY_FLUSH_TIMEOUT_MS, () => socket.destroy());
-  socket.end(`HTTP/1.1 ${statusFor(error)}\r\nConnection: close\r\n\r\n`, () => socket.destroy());
+  res.end(JSON.stringify(errorBody(status, reason)));
 }
 
-function statusFor(error: ParseError): string {
+/** The status and the reason given to the client (and the access log) for a parser error. */
+export function describeParseError(
+  error: ParseError,
+  socket: HttpSocket,
+  inBody = false,
+): { status: number; reason: string } {
   switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT': {
+      if (error.reason !== undefined) return { status: 408, reason: error.reason };
+      const limit = inBody ? socket.server?.requestTimeout : socket.server?.headersTimeout;
+      const part = inBody ? 'the request body' : 'the request head';
+      return { status: 408, reason: `${part} did not arrive within ${limit ?? '?'} ms` };
+    }
     case 'HPE_HEADER_OVERFLOW':
-      return overflowedInRequestLine(error) ? '414 URI Too Long' : '431 Request Header Fields Too Large';
+      return overflowedInRequestLine(error)
+        ? { status: 414, reason: `the request line is longer than ${maxHeaderSize} bytes` }
+        : { status: 431, reason: `the request head is larger than ${maxHeaderSize} bytes` };
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return '413 Payload Too Large';
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return '408 Request Timeout';
+      return { status: 413, reason: 'the chunk extensions of the request body are too large' };
     default:
-      return '400 Bad Request';
+      return {
+        status: 400,
+        reason: PARSE_ERROR_REASONS[error.code ?? ''] ?? 'the request is not valid HTTP/1.1',
+      };
   }
 }
+
+const PARSE_ERROR_REASONS: Readonly<Record<string, string>> = {
+  HPE_INVALID_METHOD: 'the request method is not a valid token',
+  HPE_INVALID_URL: 'the request target is not valid',
+  HPE_INVALID_VERSION: 'the HTTP version is not supported',
+  HPE_INVALID_HEADER_TOKEN: 'a header field is not valid',
+  HPE_INVALID_CONTENT_LENGTH: 'the Content-Length header field is not valid',
+  HPE_UNEXPECTED_CONTENT_LENGTH: 'Content-Length and Transfer-Encoding cannot both be set',
+  HPE_INVALID_TRANSFER_ENCODING: 'the Transfer-Encoding header field is not valid',
+  HPE_INVALID_CHUNK_SIZE: 'a chunk size of the request body is not valid',
+};
 
 /**
  * True when the parser stopped inside a request line: the line it was reading starts with a

@@ -1,6 +1,7 @@
 import type { RequestListener, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { peerAddress } from '../http/client-address';
 
 /**
  * Requests one connection may have in flight at once. Node parses every request in a received
@@ -33,7 +34,7 @@ export function boundPipelining(listener: RequestListener, logger: Logger): Requ
     const queued = (socket[QUEUED] ?? 0) + 1;
     if (queued >= MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION) {
       logger.warn(
-        { clientIp: socket.remoteAddress, limit: MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION },
+        { clientIp: peerAddress(socket), limit: MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION },
         'connection closed: too many pipelined requests in flight',
       );
       socket.destroy();

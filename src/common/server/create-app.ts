@@ -1,10 +1,16 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { AppModule } from '../../app/app.module';
 import type { AppConfig, TrustProxy } from '../config/app-config';
+import { HttpExchangeService } from '../http/http-exchange.service';
+import { createRequestScreen } from '../http/screen-request';
+import { OpenConnections } from '../lifecycle/open-connections';
+import { createClientErrorHandler } from './answer-client-error';
 import { LimitedExpressAdapter } from './limited-express.adapter';
+import { createConnectRefusal } from './refuse-connect';
 
 /** Builds the application (not yet listening). */
 export async function createApp(config: AppConfig, logger: Logger): Promise<NestExpressApplication> {
@@ -25,6 +31,14 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.disable('x-powered-by');
   // Every body is dynamic; hashing it for an ETag would be wasted work on each request.
   app.set('etag', false);
+
+  const exchange = app.get(HttpExchangeService);
+  const server: Server = app.getHttpServer();
+  server.on('connection', app.get(OpenConnections).track);
+  server.on('clientError', createClientErrorHandler(exchange));
+  server.on('connect', createConnectRefusal(exchange));
+  // Registered before init, so it runs ahead of the body parsers Nest adds then.
+  app.use(createRequestScreen(exchange));
 }
 
 /** Express wants a mutable array, a boolean or a hop count. */

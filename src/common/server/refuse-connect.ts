@@ -1,17 +1,30 @@
 import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { ALLOWED_METHODS } from '../http/allowed-methods';
+import { rawErrorResponse } from '../http/error-body';
+import type { HttpExchangeService } from '../http/http-exchange.service';
+
+const REASON = 'CONNECT is not allowed: this is not a proxy';
 
 /**
  * The server's 'connect' handler. Without one, Node closes the connection of a CONNECT request
  * (a proxy tunnel) without a word; this is not a proxy, so the client is told: 405, and what is
- * allowed. The connection is closed after the answer.
+ * allowed. The request is logged and counted under the route "rejected"; the connection is closed.
  */
-export function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
-  const body =
-    '{"statusCode":405,"error":"Method Not Allowed","message":"CONNECT is not allowed: this is not a proxy"}';
-  socket.end(
-    `HTTP/1.1 405 Method Not Allowed\r\nAllow: ${ALLOWED_METHODS}\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+export function createConnectRefusal(
+  exchange: HttpExchangeService,
+): (req: IncomingMessage, socket: Socket) => void {
+  return (req, socket) => {
+    const requestId = exchange.recordRejected(socket, 405, REASON, {
+      method: 'CONNECT',
+      path: req.url ?? null,
+    });
+    socket.end(
+      rawErrorResponse(405, REASON, {
+        Allow: ALLOWED_METHODS,
+        Version: exchange.versionHeader,
+        'X-Request-Id': requestId,
+      }),
+    );
+  };
 }

@@ -4,11 +4,14 @@ import type { AppConfig } from '../config/app-config';
 import type { Tracing } from '../tracing/start-tracing';
 import { exitAfterFlush, installGracefulShutdown } from '../lifecycle/graceful-shutdown';
 import { LifecycleState } from '../lifecycle/lifecycle-state';
+import { writeFatalLine } from '../logging/fatal-line';
 import { createApp } from './create-app';
+import { describeListenError } from './describe-listen-error';
 
 /**
  * Start-up, in order: a crash from here on is logged as fatal and exits 1; every module
- * initialises; signals are handled; then the server listens and readiness turns green.
+ * initialises; signals are handled; then the server listens and readiness turns green. A failure
+ * before that is one fatal line on stderr, as for a configuration error, and exit 1.
  */
 export async function startServer(config: AppConfig, logger: Logger, tracing?: Tracing): Promise<void> {
   const fatal = (message: string) => (error: unknown) => {
@@ -29,6 +32,13 @@ export async function startServer(config: AppConfig, logger: Logger, tracing?: T
       'listening',
     );
   } catch (error) {
-    fatal('start-up failed')(error);
+    const listen = describeListenError(error, config);
+    if (listen === undefined) {
+      writeFatalLine(`start-up failed: ${(error as Error).message}`, { stack: (error as Error).stack });
+    } else {
+      const { message, ...fields } = listen;
+      writeFatalLine(`start-up failed: ${message}`, fields);
+    }
+    exitAfterFlush(logger, 1);
   }
 }

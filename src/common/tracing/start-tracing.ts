@@ -1,7 +1,6 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -13,6 +12,7 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic
 import type { AppConfig } from '../config/app-config';
 import { PROBE_AND_SCRAPE_ROUTES } from '../../metrics/metric-names';
 import { pathOf } from '../http/path-of';
+import { createExporter } from './create-exporter';
 import { createSampler } from './create-sampler';
 
 export interface Tracing {
@@ -24,7 +24,8 @@ export interface Tracing {
  * Starts OpenTelemetry: must run before Nest, Express or http are loaded by the app, because the
  * instrumentations patch those modules as they are required. Propagates W3C trace context and
  * baggage and B3 (single and multi header) so the service joins the traces Envoy sidecars start;
- * outgoing fetch() calls (undici) carry the context on.
+ * outgoing fetch() calls (undici) carry the context on. Spans go out over OTLP in the configured
+ * protocol (http/protobuf by default, http/json or grpc).
  */
 export function startTracing(config: AppConfig): Tracing {
   const { tracing } = config;
@@ -35,9 +36,8 @@ export function startTracing(config: AppConfig): Tracing {
     }),
     sampler: createSampler(tracing.sampler, tracing.samplerArg),
     spanProcessors: [
-      // The exporter reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, _HEADERS and _TIMEOUT itself.
       new BatchSpanProcessor({
-        exporter: new OTLPTraceExporter(),
+        exporter: createExporter(tracing.protocol),
         scheduledDelayMillis: tracing.scheduleDelayMs,
       }),
     ],

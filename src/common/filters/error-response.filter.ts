@@ -1,0 +1,43 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { UNMATCHED_ROUTE } from '../../metrics/metric-names';
+import { errorBody } from '../http/error-body';
+import { HttpExchangeService } from '../http/http-exchange.service';
+import { PINO_LOGGER } from '../logging/logging.module';
+import { describeError } from './describe-error';
+
+/**
+ * Every exception, from a handler, the router (404), the request screen or a body parser, is
+ * answered here in the one error shape. Requests that never reached a handler did not meet the
+ * interceptor, so their bookkeeping starts here; for the others begin() changes nothing.
+ */
+@Catch()
+@Injectable()
+export class ErrorResponseFilter implements ExceptionFilter {
+  constructor(
+    private readonly exchange: HttpExchangeService,
+    @Inject(PINO_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    this.exchange.begin(req, res, UNMATCHED_ROUTE);
+    const answer = describeError(exception, req.headers['content-type']);
+    this.exchange.recordErrorReason(res, answer.message);
+    if (answer.unexpected) {
+      this.logger.error(
+        { err: exception, reqId: (req as Request & { id?: string }).id },
+        'unhandled exception',
+      );
+    }
+    if (res.headersSent) {
+      // Part of a response is out: cutting the connection is the only honest way to say it failed.
+      if (!res.writableEnded) res.destroy();
+      return;
+    }
+    res.status(answer.status).json({ ...errorBody(answer.status, answer.message), ...answer.extra });
+  }
+}
