@@ -6,7 +6,7 @@ SHELL := /bin/bash
 WITH_NODE := ./scripts/with-node.sh
 SOURCES := $(shell find src -name '*.ts' ! -name '*.spec.ts') tsconfig.json tsconfig.build.json package.json
 
-.PHONY: help run test build lint format typecheck unit e2e clean release push test-image chart-test deploy destroy test-observability bench
+.PHONY: help setup set-up-under-lock run test build lint format typecheck unit e2e clean release push test-image chart-test deploy destroy test-observability bench
 
 # Container image (see README "Container image"). Override any of these on the command line.
 REGISTRY ?= localhost
@@ -30,6 +30,10 @@ IMAGE_ENV = IMAGE_REF='$(IMAGE_REF)' PLATFORM='$(PLATFORM)' VERSION='$(VERSION)'
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+# Set-up (Node, npm ci, the build) runs in a second make under a lock: several make commands started
+# at once in one clone (three `make run &`) wait for one another, and the later ones find it done.
+SETUP_LOCK := .toolchain/setup.lock
+
 node_modules/.installed: package.json package-lock.json .nvmrc
 	$(WITH_NODE) npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -38,21 +42,28 @@ dist/main.js: node_modules/.installed $(SOURCES)
 	rm -rf dist
 	$(WITH_NODE) npm run --silent build
 
-build: dist/main.js ## Compile TypeScript into dist/
+setup:
+	@mkdir -p $(dir $(SETUP_LOCK))
+	@flock $(SETUP_LOCK) $(MAKE) --no-print-directory set-up-under-lock
 
-run: build ## Run the service on :8080 (configure with environment variables, see README)
+set-up-under-lock: dist/main.js
+	@:
+
+build: setup ## Compile TypeScript into dist/ (after Node 24 and npm ci, when needed)
+
+run: setup ## Run the service on :8080 (configure with environment variables, see README)
 	$(WITH_NODE) node dist/main.js
 
-typecheck: node_modules/.installed ## Type-check sources and tests
+typecheck: setup ## Type-check sources and tests
 	$(WITH_NODE) npm run --silent typecheck
 
-lint: node_modules/.installed ## ESLint and Prettier
+lint: setup ## ESLint and Prettier
 	$(WITH_NODE) npm run --silent lint
 
-format: node_modules/.installed ## Rewrite files with Prettier
+format: setup ## Rewrite files with Prettier
 	$(WITH_NODE) npm run --silent format
 
-unit: node_modules/.installed ## Unit tests only
+unit: setup ## Unit tests only
 	$(WITH_NODE) npm run --silent test:unit
 
 e2e: build ## End-to-end tests only (in-process and child-process)

@@ -12,6 +12,10 @@ case "$major" in
   *) echo "ensure-helm: Helm major must be 3 or 4" >&2; exit 1 ;;
 esac
 dest=$root/.toolchain/helm-v$major
+# Concurrent make commands in one clone: one downloads, the others wait for it.
+mkdir -p "$root/.toolchain"
+exec 9>"$root/.toolchain/helm.lock"
+flock 9
 if [ ! -x "$dest/helm" ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT

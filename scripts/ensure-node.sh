@@ -23,6 +23,10 @@ case "$(uname -m)" in
 esac
 
 dest="$root/.toolchain/node-$want"
+# Several make commands may start at once in one clone: one downloads, the others wait for it.
+mkdir -p "$root/.toolchain"
+exec 9>"$root/.toolchain/node.lock"
+flock 9
 if [ ! -x "$dest/bin/node" ]; then
   command -v npm >/dev/null 2>&1 || { echo "ensure-node: npm is needed to fetch Node $want" >&2; exit 1; }
   tmp=$(mktemp -d)
