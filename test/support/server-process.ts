@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 const HEAP_PROBE = join(__dirname, '..', 'fixtures', 'heap-probe.cjs');
+const ENV_SPY = join(__dirname, '..', 'fixtures', 'env-spy.cjs');
 
 export type LogLine = Record<string, unknown> & { level: string; msg: string };
 
@@ -37,15 +38,20 @@ export class ServerProcess {
 
   /**
    * Spawns the server; `waitForListening: false` returns at once (for start-up failures).
-   * `heapProbe` loads test/fixtures/heap-probe.cjs so heapAfterGc() can be asked.
+   * `heapProbe` loads test/fixtures/heap-probe.cjs so heapAfterGc() can be asked; `envSpyFile`
+   * loads test/fixtures/env-spy.cjs, which writes the names of the variables read there at exit.
    */
   static async start(
     env: NodeJS.ProcessEnv = {},
     waitForListening = true,
-    { heapProbe = false } = {},
+    { heapProbe = false, envSpyFile }: { heapProbe?: boolean; envSpyFile?: string } = {},
   ): Promise<ServerProcess> {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "make build" first`);
     const nodeArgs = heapProbe ? ['--expose-gc', '--require', HEAP_PROBE] : [];
+    if (envSpyFile !== undefined) {
+      nodeArgs.push('--require', ENV_SPY);
+      env = { ...env, ENV_SPY_OUT: envSpyFile };
+    }
     const child = spawn(process.execPath, [...nodeArgs, MAIN], {
       env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', DELAY_MAX_MS: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
