@@ -13,8 +13,7 @@ function main(): void {
         require('./common/tracing/start-tracing') as typeof import('./common/tracing/start-tracing')
       ).startTracing(config)
     : undefined;
-  const { startServer } =
-    require('./common/server/start-server') as typeof import('./common/server/start-server');
+  const { startServer } = require('./app/start-server') as typeof import('./app/start-server');
   /* eslint-enable @typescript-eslint/no-require-imports */
   void startServer(config, createLogger(config.logLevel), tracing);
 }

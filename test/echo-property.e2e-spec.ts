@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ECHO_DENYLIST } from '../src/common/http/echo-headers';
+import { ECHO_DENYLIST } from '../src/app/request-path/echo-headers';
 import { rawRequest } from './support/raw-http';
 import { ServerProcess } from './support/server-process';
 

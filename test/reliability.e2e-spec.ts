@@ -1,7 +1,7 @@
 import { Agent, get, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION } from '../src/common/server/bound-pipelining';
+import { MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION } from '../src/app/request-path/bound-pipelining';
 import { rawRequest } from './support/raw-http';
 import { ServerProcess } from './support/server-process';
 

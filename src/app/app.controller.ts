@@ -13,7 +13,7 @@ import {
 import type { Request, Response } from 'express';
 import { hostname } from 'node:os';
 import { APP_CONFIG, type AppConfig } from '../common/config/app-config';
-import { ALLOWED_METHODS } from '../common/http/allowed-methods';
+import { ALLOWED_METHODS } from './request-path/allowed-methods';
 import { type BackendAnswer, BackendClient } from './backend-client';
 
 export interface RootResponse {

@@ -8,7 +8,7 @@ import {
 import { Gauge, register } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '../common/config/app-config';
 import { LifecycleState } from '../common/lifecycle/lifecycle-state';
-import { LATENCY_BUCKETS_SECONDS, METRICS_PATH } from './metric-names';
+import { LATENCY_BUCKETS_SECONDS, METRICS_PATH } from '../common/http/routes';
 import { RequestMetrics } from './request-metrics';
 
 /** A gauge read from LifecycleState at scrape time, so the count is kept in one place only. */

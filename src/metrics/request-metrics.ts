@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Histogram } from 'prom-client';
-import { PRESET_ROUTES } from './metric-names';
+import { PRESET_ROUTES } from '../common/http/routes';
 
 type LatencyChild = ReturnType<Histogram['labels']>;
 

@@ -8,8 +8,8 @@ import type { AppConfig } from '../../src/common/config/app-config';
 import { loadConfig } from '../../src/common/config/load-config';
 import { LifecycleState } from '../../src/common/lifecycle/lifecycle-state';
 import { createLogger } from '../../src/common/logging/create-logger';
-import { configureApp } from '../../src/common/server/create-app';
-import { LimitedExpressAdapter } from '../../src/common/server/limited-express.adapter';
+import { configureApp } from '../../src/app/create-app';
+import { LimitedExpressAdapter } from '../../src/app/request-path/http-server.adapter';
 
 export interface TestApp {
   app: NestExpressApplication;

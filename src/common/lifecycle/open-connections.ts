@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { markConnectionReady, msSinceConnectionReady } from '../http/connection-clock';
+import { markConnectionReady, msSinceConnectionReady } from './connection-clock';
 
 /** Node's per-socket HTTP state that tells whether a request is still arriving on it. */
 type HttpSocket = Socket & {

@@ -10,7 +10,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { AppConfig } from '../config/app-config';
-import { PROBE_AND_SCRAPE_ROUTES } from '../../metrics/metric-names';
+import { PROBE_AND_SCRAPE_ROUTES } from '../http/routes';
 import { pathOf } from '../http/path-of';
 import { createExporter } from './create-exporter';
 import { createSampler } from './create-sampler';

@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import { BODY_LIMIT_BYTES } from '../http/body-limit';
+import { BODY_LIMIT_BYTES } from './body-limit';
 
 /** What the client is told about an exception, and whether it was a fault of the service. */
 export interface ErrorAnswer {

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { ALLOWED_METHODS } from '../http/allowed-methods';
-import { rawErrorResponse } from '../http/error-body';
-import type { HttpExchangeService } from '../http/http-exchange.service';
+import { ALLOWED_METHODS } from './allowed-methods';
+import { rawErrorResponse } from './error-body';
+import type { HttpExchangeService } from './request-bookkeeping';
 
 const REASON = 'CONNECT is not allowed: this is not a proxy';
 

@@ -1,9 +1,9 @@
 import { BadRequestException, HttpException, HttpStatus, PayloadTooLargeException } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { UNMATCHED_ROUTE } from '../../metrics/metric-names';
+import { UNMATCHED_ROUTE } from '../../common/http/routes';
 import { BODY_LIMIT_BYTES } from './body-limit';
 import { hostProblem } from './host-header';
-import type { HttpExchangeService } from './http-exchange.service';
+import type { HttpExchangeService } from './request-bookkeeping';
 
 /** Node passes a request here only when its Expect field is not 100-continue (RFC 9110 10.1.1). */
 const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;

@@ -1,10 +1,10 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Observable } from 'rxjs';
-import { PROBE_AND_SCRAPE_ROUTES, UNMATCHED_ROUTE } from '../../metrics/metric-names';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { HttpExchangeService } from '../http/http-exchange.service';
-import { afterDelay, createDelayPicker } from '../http/random-delay';
+import { PROBE_AND_SCRAPE_ROUTES, UNMATCHED_ROUTE } from '../../common/http/routes';
+import { APP_CONFIG, type AppConfig } from '../../common/config/app-config';
+import { HttpExchangeService } from './request-bookkeeping';
+import { afterDelay, createDelayPicker } from './random-delay';
 
 /**
  * The one global interceptor: echoes the request headers, sets Version, times the request and

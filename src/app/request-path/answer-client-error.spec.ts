@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { HttpExchangeService } from '../http/http-exchange.service';
+import type { HttpExchangeService } from './request-bookkeeping';
 import { createClientErrorHandler, type HttpSocket, type ParseError } from './answer-client-error';
 
 /** Just enough of a socket to see what the handler writes and when it closes. */

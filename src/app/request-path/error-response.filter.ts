@@ -1,10 +1,10 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { UNMATCHED_ROUTE } from '../../metrics/metric-names';
-import { errorBody } from '../http/error-body';
-import { HttpExchangeService } from '../http/http-exchange.service';
-import { PINO_LOGGER } from '../logging/logging.module';
+import { UNMATCHED_ROUTE } from '../../common/http/routes';
+import { errorBody } from './error-body';
+import { HttpExchangeService } from './request-bookkeeping';
+import { PINO_LOGGER } from '../../common/logging/logging.module';
 import { describeError } from './describe-error';
 
 /**

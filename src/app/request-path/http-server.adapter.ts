@@ -2,8 +2,8 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import express from 'express';
 import { createServer, type RequestListener } from 'node:http';
 import type { Logger } from 'pino';
-import type { AppConfig } from '../config/app-config';
-import { declaresOversizedBody } from '../http/screen-request';
+import type { AppConfig } from '../../common/config/app-config';
+import { declaresOversizedBody } from './screen-request';
 import { boundPipelining } from './bound-pipelining';
 
 /** How often Node checks headersTimeout/requestTimeout; its 30 s default lets a slowloris client overstay. */

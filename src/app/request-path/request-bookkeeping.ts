@@ -10,14 +10,14 @@ import {
   REJECTED_METHOD,
   REJECTED_ROUTE,
   UNMATCHED_ROUTE,
-} from '../../metrics/metric-names';
+} from '../../common/http/routes';
 import { RequestMetrics } from '../../metrics/request-metrics';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { LifecycleState } from '../lifecycle/lifecycle-state';
-import { AccessLog, currentTraceIds, type Exchange, type Rejection } from '../logging/access-log';
-import { PINO_LOGGER } from '../logging/logging.module';
+import { APP_CONFIG, type AppConfig } from '../../common/config/app-config';
+import { LifecycleState } from '../../common/lifecycle/lifecycle-state';
+import { AccessLog, currentTraceIds, type Exchange, type Rejection } from './access-log';
+import { PINO_LOGGER } from '../../common/logging/logging.module';
 import { normalizeAddress, peerAddress } from './client-address';
-import { markConnectionReady, msSinceConnectionReady } from './connection-clock';
+import { markConnectionReady, msSinceConnectionReady } from '../../common/lifecycle/connection-clock';
 import { createHeaderEcho, type HeaderEcho } from './echo-headers';
 import { requestIdOf } from './request-id';
 

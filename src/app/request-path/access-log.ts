@@ -2,8 +2,8 @@ import { context, trace } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
 import type { Request } from 'express';
 import type { Logger } from 'pino';
-import { CLIENT_CLOSED_REQUEST, PROBE_AND_SCRAPE_ROUTES } from '../../metrics/metric-names';
-import { pathOf } from '../http/path-of';
+import { CLIENT_CLOSED_REQUEST, PROBE_AND_SCRAPE_ROUTES } from '../../common/http/routes';
+import { pathOf } from '../../common/http/path-of';
 
 export interface TraceIds {
   trace_id: string;

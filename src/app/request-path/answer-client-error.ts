@@ -1,9 +1,9 @@
 import type { Request, Response } from 'express';
 import { maxHeaderSize, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { CLIENT_CLOSED_REQUEST, UNMATCHED_ROUTE } from '../../metrics/metric-names';
-import { errorBody, rawErrorResponse } from '../http/error-body';
-import type { HttpExchangeService } from '../http/http-exchange.service';
+import { CLIENT_CLOSED_REQUEST, UNMATCHED_ROUTE } from '../../common/http/routes';
+import { errorBody, rawErrorResponse } from './error-body';
+import type { HttpExchangeService } from './request-bookkeeping';
 
 /** How long a client has to take the error reply before its connection is cut. */
 const REPLY_FLUSH_TIMEOUT_MS = 5000;

@@ -3,14 +3,14 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { AppModule } from '../../app/app.module';
-import type { AppConfig, TrustProxy } from '../config/app-config';
-import { HttpExchangeService } from '../http/http-exchange.service';
-import { createRequestScreen } from '../http/screen-request';
-import { OpenConnections } from '../lifecycle/open-connections';
-import { createClientErrorHandler } from './answer-client-error';
-import { LimitedExpressAdapter } from './limited-express.adapter';
-import { createConnectRefusal } from './refuse-connect';
+import { AppModule } from './app.module';
+import type { AppConfig, TrustProxy } from '../common/config/app-config';
+import { HttpExchangeService } from './request-path/request-bookkeeping';
+import { createRequestScreen } from './request-path/screen-request';
+import { OpenConnections } from '../common/lifecycle/open-connections';
+import { createClientErrorHandler } from './request-path/answer-client-error';
+import { LimitedExpressAdapter } from './request-path/http-server.adapter';
+import { createConnectRefusal } from './request-path/refuse-connect';
 
 /** Builds the application (not yet listening). */
 export async function createApp(config: AppConfig, logger: Logger): Promise<NestExpressApplication> {

@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { AppConfig } from '../config/app-config';
-import type { Tracing } from '../tracing/start-tracing';
-import { exitAfterFlush, installGracefulShutdown } from '../lifecycle/graceful-shutdown';
-import { LifecycleState } from '../lifecycle/lifecycle-state';
-import { writeFatalLine } from '../logging/fatal-line';
+import type { AppConfig } from '../common/config/app-config';
+import type { Tracing } from '../common/tracing/start-tracing';
+import { exitAfterFlush, installGracefulShutdown } from '../common/lifecycle/graceful-shutdown';
+import { LifecycleState } from '../common/lifecycle/lifecycle-state';
+import { writeFatalLine } from '../common/logging/fatal-line';
 import { createApp } from './create-app';
 import { describeListenError } from './describe-listen-error';
 

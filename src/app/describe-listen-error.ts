@@ -1,4 +1,4 @@
-import type { AppConfig } from '../config/app-config';
+import type { AppConfig } from '../common/config/app-config';
 
 /** Why the server could not listen, in words, and which setting to change. */
 const LISTEN_ERRORS: Readonly<Record<string, { variable: 'HOST' | 'PORT'; reason: string }>> = {
