@@ -44,13 +44,9 @@ LABEL org.opencontainers.image.title="httpserver" \
       org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.licenses="Apache-2.0"
 # An empty VERSION makes the service report the version in package.json.
-# NODE_OPTIONS lets the semi-spaces of V8's young generation grow to 8 MiB. Left to itself, V8
-# sizes them from the memory it may use: 1-3.6 MiB in a 512Mi container, so requests that wait out
-# their delay are promoted and the old generation is marked about twice a second (2-38% less
-# throughput there, six runs); 32 MiB on a large host, where the peak RSS passes 160 MiB. With
-# 8 MiB the young generation is the same in both (README, Performance); make bench runs
-# httpserver with it.
-# Whoever sets NODE_OPTIONS should keep it.
+# NODE_OPTIONS fixes V8's young generation at up to 8 MiB: sized from a pod's memory limit it is so
+# small that every delayed request is promoted, which costs throughput (docs/performance.md, "In a
+# pod"). Whoever sets NODE_OPTIONS should keep it.
 ENV NODE_ENV=production \
     VERSION="${VERSION}" \
     PORT=8080 \

@@ -3,25 +3,22 @@ import { loadConfig } from './common/config/load-config';
 import { createLogger } from './common/logging/create-logger';
 import { writeFatalLine } from './common/logging/fatal-line';
 
-function main(): void {
+/**
+ * The entry point: configuration, then tracing, then the application. Tracing patches http and
+ * Express as they load, so the application is imported only once tracing runs; without an OTLP
+ * endpoint the OpenTelemetry SDK is not loaded at all.
+ */
+async function main(): Promise<void> {
   const config = loadConfig();
-  // Tracing patches http and Express as they load, so both modules are required here, in this
-  // order, instead of imported at the top (imports would load Nest before tracing starts).
-  /* eslint-disable @typescript-eslint/no-require-imports */
   const tracing = config.tracing.enabled
-    ? (
-        require('./common/tracing/start-tracing') as typeof import('./common/tracing/start-tracing')
-      ).startTracing(config)
+    ? (await import('./common/tracing/start-tracing.ts')).startTracing(config)
     : undefined;
-  const { startServer } = require('./app/start-server') as typeof import('./app/start-server');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  void startServer(config, createLogger(config.logLevel), tracing);
+  const { startServer } = await import('./app/start-server.ts');
+  await startServer(config, createLogger(config.logLevel), tracing);
 }
 
-try {
-  main();
-} catch (error) {
+main().catch((error: unknown) => {
   if (!(error instanceof ConfigError)) throw error;
   writeFatalLine(`configuration error: ${error.message}`);
   process.exitCode = 1;
-}
+});

@@ -1,11 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { AppConfig } from '../common/config/app-config';
 import { ConfigModule } from '../common/config/config.module';
 import { ErrorResponseFilter } from './request-path/error-response.filter';
-import { HttpExchangeService } from './request-path/request-bookkeeping';
-import { HttpExchangeInterceptor } from './request-path/request.interceptor';
+import { RequestBookkeeping } from './request-path/request-bookkeeping';
+import { RequestInterceptor } from './request-path/request.interceptor';
 import { LifecycleModule } from '../common/lifecycle/lifecycle.module';
 import { LoggingModule } from '../common/logging/logging.module';
 import { HealthModule } from '../health/health.module';
@@ -29,9 +28,10 @@ export class AppModule {
       controllers: [AppController],
       providers: [
         BackendClient,
-        HttpExchangeService,
-        { provide: APP_INTERCEPTOR, useClass: HttpExchangeInterceptor },
-        { provide: APP_FILTER, useClass: ErrorResponseFilter },
+        // The request path's pieces; request-path.ts registers the interceptor and the filter.
+        RequestBookkeeping,
+        RequestInterceptor,
+        ErrorResponseFilter,
       ],
     };
   }

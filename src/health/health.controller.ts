@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { LifecycleHealthIndicator } from './lifecycle.health';
 
-/** Kubernetes probe endpoints; they are never delayed (see HttpExchangeInterceptor). */
+/** Kubernetes probe endpoints; they are never delayed (see RequestInterceptor). */
 @Controller()
 export class HealthController {
   constructor(

@@ -8,8 +8,16 @@ import {
 import { Gauge, register } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '../common/config/app-config';
 import { LifecycleState } from '../common/lifecycle/lifecycle-state';
-import { LATENCY_BUCKETS_SECONDS, METRICS_PATH } from '../common/http/routes';
+import { METRICS_PATH } from '../common/http/routes';
 import { RequestMetrics } from './request-metrics';
+
+/**
+ * Fine resolution across the 0-2 s random delay, with a boundary at exactly 2 s so quantiles of a
+ * healthy service are not smeared up to the next bucket.
+ */
+const LATENCY_BUCKETS_SECONDS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 5, 10,
+];
 
 /** A gauge read from LifecycleState at scrape time, so the count is kept in one place only. */
 const inFlightGauge = {

@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Histogram } from 'prom-client';
-import { PRESET_ROUTES } from '../common/http/routes';
+import { PROBE_AND_SCRAPE_ROUTES } from '../common/http/routes';
+
+/**
+ * Routes whose GET 200 series exist from start-up at zero: a counter that first appears with its
+ * whole count is invisible to rate() and increase(), so without them a load right after a (re)start
+ * would not show in the latency or request-rate graphs.
+ */
+const PRESET_ROUTES = ['/', ...PROBE_AND_SCRAPE_ROUTES];
 
 type LatencyChild = ReturnType<Histogram['labels']>;
 

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/common/config/load-config';
 import { LifecycleState } from '../../src/common/lifecycle/lifecycle-state';
 import { createLogger } from '../../src/common/logging/create-logger';
 import { configureApp } from '../../src/app/create-app';
-import { LimitedExpressAdapter } from '../../src/app/request-path/http-server.adapter';
+import { HttpServerAdapter } from '../../src/app/request-path/http-server.adapter';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -34,7 +34,7 @@ export async function createTestApp(
     controllers: extra.controllers ?? [],
   }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>(
-    new LimitedExpressAdapter(config.server, logger),
+    new HttpServerAdapter(config.server, logger),
     {
       bufferLogs: extra.logger !== undefined,
       logger: extra.logger === undefined ? false : undefined,

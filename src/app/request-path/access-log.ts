@@ -2,8 +2,11 @@ import { context, trace } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
 import type { Request } from 'express';
 import type { Logger } from 'pino';
-import { CLIENT_CLOSED_REQUEST, PROBE_AND_SCRAPE_ROUTES } from '../../common/http/routes';
+import { PROBE_AND_SCRAPE_ROUTES } from '../../common/http/routes';
 import { pathOf } from '../../common/http/path-of';
+
+/** Status label of a request whose client hung up before the response was sent (nginx's convention). */
+export const CLIENT_CLOSED_REQUEST = 499;
 
 export interface TraceIds {
   trace_id: string;
@@ -11,7 +14,7 @@ export interface TraceIds {
 }
 
 /** What the access log needs to know about one request, gathered while it runs. */
-export interface Exchange {
+export interface RequestRecord {
   route: string;
   requestId: string;
   /** Read when the request begins: once the client has hung up the socket no longer knows it. */
@@ -56,21 +59,21 @@ export class AccessLog {
   }
 
   /** `status` is the status sent, or CLIENT_CLOSED_REQUEST when the client hung up first. */
-  write(req: Request, exchange: Exchange, status: number, responseTimeMs: number): void {
+  write(req: Request, record: RequestRecord, status: number, responseTimeMs: number): void {
     // Logged at debug so kubelet and Prometheus do not flood an info-level log.
-    const quiet = PROBE_AND_SCRAPE_ROUTES.has(exchange.route);
+    const quiet = PROBE_AND_SCRAPE_ROUTES.has(record.route);
     if (quiet && !this.debugEnabled) return;
     const line = {
-      reqId: exchange.requestId,
-      clientIp: exchange.clientIp,
+      reqId: record.requestId,
+      clientIp: record.clientIp,
       method: req.method,
       path: pathOf(req.originalUrl),
       status,
-      reason: exchange.reason,
+      reason: record.reason,
       responseTimeMs: Math.round(responseTimeMs),
-      delayMs: exchange.delayMs,
+      delayMs: record.delayMs,
       userAgent: req.headers['user-agent'],
-      ...exchange.trace,
+      ...record.trace,
     };
     const message = status === CLIENT_CLOSED_REQUEST ? 'request aborted' : 'request completed';
     if (quiet) this.logger.debug(line, message);

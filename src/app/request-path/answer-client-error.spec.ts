@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { HttpExchangeService } from './request-bookkeeping';
+import type { RequestBookkeeping } from './request-bookkeeping';
 import { createClientErrorHandler, type HttpSocket, type ParseError } from './answer-client-error';
 
 /** Just enough of a socket to see what the handler writes and when it closes. */
@@ -39,9 +39,9 @@ function fakeResponse() {
   };
 }
 
-function fakeExchange() {
+function fakeBookkeeping() {
   return {
-    begin: jest.fn(),
+    open: jest.fn(),
     recordErrorReason: jest.fn(),
     recordRejected: jest.fn(() => 'rejected-id'),
     versionHeader: '1.2.3',
@@ -61,12 +61,12 @@ const statusLine = (socket: { written: string }): string => socket.written.split
 const bodyOf = (socket: { written: string }): unknown =>
   JSON.parse(socket.written.split('\r\n\r\n')[1] ?? '');
 
-function handle(error: ParseError, socket: ReturnType<typeof fakeSocket>, exchange = fakeExchange()) {
-  createClientErrorHandler(exchange as unknown as HttpExchangeService)(
+function handle(error: ParseError, socket: ReturnType<typeof fakeSocket>, bookkeeping = fakeBookkeeping()) {
+  createClientErrorHandler(bookkeeping as unknown as RequestBookkeeping)(
     error,
     socket as unknown as HttpSocket,
   );
-  return exchange;
+  return bookkeeping;
 }
 
 describe('the client-error handler, for a request refused before it became a request object', () => {
@@ -85,7 +85,7 @@ describe('the client-error handler, for a request refused before it became a req
     ['anything else', 400, withCode('HPE_INVALID_METHOD')],
   ])('%s: %i in the error shape, logged and counted, connection closed', (_name, status, error) => {
     const socket = fakeSocket();
-    const exchange = handle(error, socket);
+    const bookkeeping = handle(error, socket);
     expect(statusLine(socket)).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
     expect(socket.written).toContain('\r\nConnection: close\r\n');
     expect(socket.written).toContain('\r\nVersion: 1.2.3\r\n');
@@ -95,7 +95,7 @@ describe('the client-error handler, for a request refused before it became a req
       error: expect.any(String),
       message: expect.any(String),
     });
-    expect(exchange.recordRejected).toHaveBeenCalledWith(socket, status, expect.any(String));
+    expect(bookkeeping.recordRejected).toHaveBeenCalledWith(socket, status, expect.any(String));
     expect(socket.destroyed).toBe(true);
   });
 
@@ -111,24 +111,24 @@ describe('the client-error handler, for a request refused before it became a req
 
   it('writes nothing and logs nothing for a connection the client reset', () => {
     const socket = fakeSocket();
-    const exchange = handle(withCode('ECONNRESET'), socket);
+    const bookkeeping = handle(withCode('ECONNRESET'), socket);
     expect(socket.written).toBe('');
     expect(socket.destroyed).toBe(true);
-    expect(exchange.recordRejected).not.toHaveBeenCalled();
+    expect(bookkeeping.recordRejected).not.toHaveBeenCalled();
   });
 
   it('logs a client that closed in the middle of a request head as 499', () => {
     const socket = fakeSocket();
-    const exchange = handle(withCode('HPE_INVALID_EOF_STATE'), socket);
+    const bookkeeping = handle(withCode('HPE_INVALID_EOF_STATE'), socket);
     expect(socket.written).toBe('');
-    expect(exchange.recordRejected).toHaveBeenCalledWith(socket, 499, expect.any(String));
+    expect(bookkeeping.recordRejected).toHaveBeenCalledWith(socket, 499, expect.any(String));
   });
 
   it('answers 408 but logs nothing on a connection that never sent a byte', () => {
     const socket = fakeSocket({ bytesRead: 0 });
-    const exchange = handle(withCode('ERR_HTTP_REQUEST_TIMEOUT'), socket);
+    const bookkeeping = handle(withCode('ERR_HTTP_REQUEST_TIMEOUT'), socket);
     expect(statusLine(socket)).toBe('HTTP/1.1 408 Request Timeout');
-    expect(exchange.recordRejected).not.toHaveBeenCalled();
+    expect(bookkeeping.recordRejected).not.toHaveBeenCalled();
   });
 });
 
@@ -143,8 +143,8 @@ describe('the client-error handler, for a request whose body is still arriving',
 
   it('answers a body that stalled with 408 through its own response, without waiting for it', () => {
     const { req, res, socket } = receiving();
-    const exchange = handle(withCode('ERR_HTTP_REQUEST_TIMEOUT'), socket);
-    expect(exchange.begin).toHaveBeenCalledWith(req, res, 'unmatched');
+    const bookkeeping = handle(withCode('ERR_HTTP_REQUEST_TIMEOUT'), socket);
+    expect(bookkeeping.open).toHaveBeenCalledWith(req, res, 'unmatched');
     expect(res.statusCode).toBe(408);
     expect(res.headers.connection).toBe('close');
     expect(JSON.parse(res.body ?? '')).toEqual({
@@ -165,8 +165,8 @@ describe('the client-error handler, for a request whose body is still arriving',
     'closes the socket at once when the client is gone (%s), so the request ends as 499',
     (code) => {
       const { req, res, socket } = receiving();
-      const exchange = handle(withCode(code), socket);
-      expect(exchange.begin).toHaveBeenCalledWith(req, res, 'unmatched');
+      const bookkeeping = handle(withCode(code), socket);
+      expect(bookkeeping.open).toHaveBeenCalledWith(req, res, 'unmatched');
       expect(socket.destroyed).toBe(true);
       expect(res.body).toBeUndefined();
     },

@@ -1,9 +1,10 @@
 import type { Request, Response } from 'express';
 import { maxHeaderSize, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { CLIENT_CLOSED_REQUEST, UNMATCHED_ROUTE } from '../../common/http/routes';
+import { UNMATCHED_ROUTE } from '../../common/http/routes';
+import { CLIENT_CLOSED_REQUEST } from './access-log';
 import { errorBody, rawErrorResponse } from './error-body';
-import type { HttpExchangeService } from './request-bookkeeping';
+import type { RequestBookkeeping } from './request-bookkeeping';
 
 /** How long a client has to take the error reply before its connection is cut. */
 const REPLY_FLUSH_TIMEOUT_MS = 5000;
@@ -45,12 +46,12 @@ export type HttpSocket = Socket & {
  *   header limit gets 414 URI Too Long rather than 431.
  */
 export function createClientErrorHandler(
-  exchange: HttpExchangeService,
+  bookkeeping: RequestBookkeeping,
 ): (error: ParseError, socket: HttpSocket) => void {
   const handle = (error: ParseError, socket: HttpSocket): void => {
     const receiving = socket.parser?.incoming;
     if (receiving && !receiving.complete) {
-      endRequestBeingReceived(receiving as Request, error, socket, exchange);
+      endRequestBeingReceived(receiving as Request, error, socket, bookkeeping);
       return;
     }
     const owed = socket._httpMessage;
@@ -62,7 +63,7 @@ export function createClientErrorHandler(
     }
     if (CLIENT_GONE.has(error.code ?? '') || !socket.writable) {
       if (error.code === 'HPE_INVALID_EOF_STATE') {
-        exchange.recordRejected(
+        bookkeeping.recordRejected(
           socket,
           CLIENT_CLOSED_REQUEST,
           'the client closed the connection mid-request',
@@ -73,8 +74,8 @@ export function createClientErrorHandler(
     }
     const { status, reason } = describeParseError(error, socket);
     // A connection that never sent a byte had no request: it is answered as Node would, not logged.
-    const headers: Record<string, string> = { Version: exchange.versionHeader };
-    if (socket.bytesRead > 0) headers['X-Request-Id'] = exchange.recordRejected(socket, status, reason);
+    const headers: Record<string, string> = { Version: bookkeeping.versionHeader };
+    if (socket.bytesRead > 0) headers['X-Request-Id'] = bookkeeping.recordRejected(socket, status, reason);
     // end() rather than write() then destroy(): the reply may be queued behind the owed responses,
     // and destroy() would drop it. A client that stops reading is cut after the timeout.
     socket.setTimeout(REPLY_FLUSH_TIMEOUT_MS, () => socket.destroy());
@@ -91,20 +92,20 @@ function endRequestBeingReceived(
   req: Request,
   error: ParseError,
   socket: HttpSocket,
-  exchange: HttpExchangeService,
+  bookkeeping: RequestBookkeeping,
 ): void {
   const res = req.res as Response | undefined;
   if (res === undefined) {
     socket.destroy();
     return;
   }
-  exchange.begin(req, res, UNMATCHED_ROUTE);
+  bookkeeping.open(req, res, UNMATCHED_ROUTE);
   if (CLIENT_GONE.has(error.code ?? '') || res.headersSent || !socket.writable) {
     socket.destroy();
     return;
   }
   const { status, reason } = describeParseError(error, socket, true);
-  exchange.recordErrorReason(res, reason);
+  bookkeeping.recordErrorReason(res, reason);
   res.statusCode = status;
   res.setHeader('Connection', 'close');
   res.setHeader('Content-Type', 'application/json; charset=utf-8');

@@ -4,12 +4,9 @@ import type { Logger } from 'pino';
 import { peerAddress } from './client-address';
 
 /**
- * Requests one connection may have in flight at once. Node parses every request in a received
- * chunk straight away, and nothing stops a client that pipelines requests and never reads the
- * answers. Measured with a 2 s delay, 100 connections pushing 500 requests each: +298 MiB of live
- * heap (after GC) and 900 MiB RSS without this bound, +3 MiB and 172 MiB with it. Past the bound the
- * connection is closed (its requests end as 499), so each connection costs a bounded amount.
- * Real clients do not pipeline this deep: browsers do not pipeline, benchmarks use 1 to 16.
+ * Requests one connection may have in flight at once: a client that pipelines requests and never
+ * reads the answers would otherwise make the service hold all of them (docs/reliability.md,
+ * "Abusive clients"). Real clients do not pipeline this deep.
  */
 export const MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION = 64;
 

@@ -2,7 +2,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { createHeaderEcho } from './echo-headers';
 
-function exchange(rawHeaders: string[]): { req: IncomingMessage; res: ServerResponse } {
+function requestAndResponse(rawHeaders: string[]): { req: IncomingMessage; res: ServerResponse } {
   const req = new IncomingMessage(new Socket());
   req.rawHeaders = rawHeaders;
   return { req, res: new ServerResponse(req) };
@@ -10,7 +10,7 @@ function exchange(rawHeaders: string[]): { req: IncomingMessage; res: ServerResp
 
 describe('createHeaderEcho', () => {
   it('copies each header under the name the client used, all values of repeated ones', () => {
-    const { req, res } = exchange(['X-Trace', 'abc', 'Accept', '*/*', 'x-trace', 'def']);
+    const { req, res } = requestAndResponse(['X-Trace', 'abc', 'Accept', '*/*', 'x-trace', 'def']);
     createHeaderEcho([])(req, res);
     expect(res.getHeader('x-trace')).toEqual(['abc', 'def']);
     expect(res.getHeader('accept')).toBe('*/*');
@@ -37,13 +37,13 @@ describe('createHeaderEcho', () => {
     'X-Request-Id',
     'Date',
   ])('never copies %s', (name) => {
-    const { req, res } = exchange([name, 'value']);
+    const { req, res } = requestAndResponse([name, 'value']);
     createHeaderEcho([])(req, res);
     expect(res.getHeaderNames()).toEqual([]);
   });
 
   it('skips the extra names it is given, whatever their case', () => {
-    const { req, res } = exchange(['X-Secret', '1', 'X-Public', '2']);
+    const { req, res } = requestAndResponse(['X-Secret', '1', 'X-Public', '2']);
     createHeaderEcho(['x-SECRET'])(req, res);
     expect(res.getHeaderNames()).toEqual(['x-public']);
   });

@@ -3,20 +3,20 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { UNMATCHED_ROUTE } from '../../common/http/routes';
 import { errorBody } from './error-body';
-import { HttpExchangeService } from './request-bookkeeping';
+import { RequestBookkeeping } from './request-bookkeeping';
 import { PINO_LOGGER } from '../../common/logging/logging.module';
 import { describeError } from './describe-error';
 
 /**
  * Every exception, from a handler, the router (404), the request screen or a body parser, is
  * answered here in the one error shape. Requests that never reached a handler did not meet the
- * interceptor, so their bookkeeping starts here; for the others begin() changes nothing.
+ * interceptor, so their bookkeeping starts here; for the others open() changes nothing.
  */
 @Catch()
 @Injectable()
 export class ErrorResponseFilter implements ExceptionFilter {
   constructor(
-    private readonly exchange: HttpExchangeService,
+    private readonly bookkeeping: RequestBookkeeping,
     @Inject(PINO_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -24,9 +24,9 @@ export class ErrorResponseFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    this.exchange.begin(req, res, UNMATCHED_ROUTE);
+    this.bookkeeping.open(req, res, UNMATCHED_ROUTE);
     const answer = describeError(exception, req.headers['content-type']);
-    this.exchange.recordErrorReason(res, answer.message);
+    this.bookkeeping.recordErrorReason(res, answer.message);
     if (answer.unexpected) {
       this.logger.error(
         { err: exception, reqId: (req as Request & { id?: string }).id },

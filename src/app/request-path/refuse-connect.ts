@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { ALLOWED_METHODS } from './allowed-methods';
 import { rawErrorResponse } from './error-body';
-import type { HttpExchangeService } from './request-bookkeeping';
+import type { RequestBookkeeping } from './request-bookkeeping';
 
 const REASON = 'CONNECT is not allowed: this is not a proxy';
 
@@ -12,17 +12,17 @@ const REASON = 'CONNECT is not allowed: this is not a proxy';
  * allowed. The request is logged and counted under the route "rejected"; the connection is closed.
  */
 export function createConnectRefusal(
-  exchange: HttpExchangeService,
+  bookkeeping: RequestBookkeeping,
 ): (req: IncomingMessage, socket: Socket) => void {
   return (req, socket) => {
-    const requestId = exchange.recordRejected(socket, 405, REASON, {
+    const requestId = bookkeeping.recordRejected(socket, 405, REASON, {
       method: 'CONNECT',
       path: req.url ?? null,
     });
     socket.end(
       rawErrorResponse(405, REASON, {
         Allow: ALLOWED_METHODS,
-        Version: exchange.versionHeader,
+        Version: bookkeeping.versionHeader,
         'X-Request-Id': requestId,
       }),
     );

@@ -4,25 +4,25 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import {
-  CLIENT_CLOSED_REQUEST,
-  METRICS_PATH,
-  REJECTED_METHOD,
-  REJECTED_ROUTE,
-  UNMATCHED_ROUTE,
-} from '../../common/http/routes';
+import { METRICS_PATH, REJECTED_METHOD, REJECTED_ROUTE, UNMATCHED_ROUTE } from '../../common/http/routes';
 import { RequestMetrics } from '../../metrics/request-metrics';
 import { APP_CONFIG, type AppConfig } from '../../common/config/app-config';
 import { LifecycleState } from '../../common/lifecycle/lifecycle-state';
-import { AccessLog, currentTraceIds, type Exchange, type Rejection } from './access-log';
+import {
+  AccessLog,
+  CLIENT_CLOSED_REQUEST,
+  currentTraceIds,
+  type RequestRecord,
+  type Rejection,
+} from './access-log';
 import { PINO_LOGGER } from '../../common/logging/logging.module';
 import { normalizeAddress, peerAddress } from './client-address';
 import { markConnectionReady, msSinceConnectionReady } from '../../common/lifecycle/connection-clock';
 import { createHeaderEcho, type HeaderEcho } from './echo-headers';
 import { requestIdOf } from './request-id';
 
-const EXCHANGE = Symbol('httpserver.exchange');
-type TrackedResponse = Response & { [EXCHANGE]?: Exchange };
+const RECORD = Symbol('httpserver.requestRecord');
+type TrackedResponse = Response & { [RECORD]?: RequestRecord };
 type IdentifiedRequest = Request & { id?: string };
 
 /**
@@ -33,7 +33,7 @@ type IdentifiedRequest = Request & { id?: string };
  * (the exception filter, the server's client-error handler).
  */
 @Injectable()
-export class HttpExchangeService {
+export class RequestBookkeeping {
   private readonly echo: HeaderEcho;
   private readonly version: string;
   private readonly tracing: boolean;
@@ -54,17 +54,17 @@ export class HttpExchangeService {
   }
 
   /**
-   * Starts the exchange for this request. A second call for the same response only names the
+   * Opens the bookkeeping of this request. A second call for the same response only names the
    * route, when the first was made before routing (UNMATCHED_ROUTE never overrides a route).
    */
-  begin(req: Request, res: Response, route: string): void {
+  open(req: Request, res: Response, route: string): void {
     const tracked = res as TrackedResponse;
-    const existing = tracked[EXCHANGE];
+    const existing = tracked[RECORD];
     if (existing !== undefined) {
       if (route !== UNMATCHED_ROUTE) existing.route = route;
       return;
     }
-    const exchange: Exchange = {
+    const record: RequestRecord = {
       route,
       requestId: requestIdOf(req),
       clientIp: this.clientIpOf(req),
@@ -72,11 +72,11 @@ export class HttpExchangeService {
       reason: undefined,
       trace: this.tracing ? currentTraceIds() : undefined,
     };
-    tracked[EXCHANGE] = exchange;
-    (req as IdentifiedRequest).id = exchange.requestId;
+    tracked[RECORD] = record;
+    (req as IdentifiedRequest).id = record.requestId;
 
     if (this.echo(req, res)) sendBodyAsBuffer(res);
-    res.setHeader('X-Request-Id', exchange.requestId);
+    res.setHeader('X-Request-Id', record.requestId);
     res.setHeader('Version', this.version);
     if (this.lifecycle.shuttingDown) res.setHeader('Connection', 'close');
 
@@ -91,21 +91,21 @@ export class HttpExchangeService {
       if (counted) this.lifecycle.requestEnded(res);
       markConnectionReady(req.socket, endedAt);
       const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST;
-      this.metrics.observe(req.method, exchange.route, status, elapsedMs / 1000);
-      this.accessLog.write(req, exchange, status, elapsedMs);
+      this.metrics.observe(req.method, record.route, status, elapsedMs / 1000);
+      this.accessLog.write(req, record, status, elapsedMs);
     });
   }
 
   /** Records the random delay picked for this request, for the access log. */
   recordDelay(res: Response, delayMs: number): void {
-    const exchange = (res as TrackedResponse)[EXCHANGE];
-    if (exchange !== undefined) exchange.delayMs = delayMs;
+    const record = (res as TrackedResponse)[RECORD];
+    if (record !== undefined) record.delayMs = delayMs;
   }
 
   /** Records why an error status is being answered, for the access log. */
   recordErrorReason(res: Response, reason: string): void {
-    const exchange = (res as TrackedResponse)[EXCHANGE];
-    if (exchange !== undefined) exchange.reason = reason;
+    const record = (res as TrackedResponse)[RECORD];
+    if (record !== undefined) record.reason = reason;
   }
 
   /**

@@ -3,7 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { UNMATCHED_ROUTE } from '../../common/http/routes';
 import { BODY_LIMIT_BYTES } from './body-limit';
 import { hostProblem } from './host-header';
-import type { HttpExchangeService } from './request-bookkeeping';
+import type { RequestBookkeeping } from './request-bookkeeping';
 
 /** Node passes a request here only when its Expect field is not 100-continue (RFC 9110 10.1.1). */
 const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;
@@ -30,7 +30,7 @@ export function declaresOversizedBody(req: { headers: Request['headers'] }): boo
  * A request that announces a body has its bookkeeping started here rather than in the interceptor,
  * so that a body that stalls or is abandoned is counted in flight and timed from its arrival.
  */
-export function createRequestScreen(exchange: HttpExchangeService): RequestHandler {
+export function createRequestScreen(bookkeeping: RequestBookkeeping): RequestHandler {
   return (req: Request, res: Response, next: NextFunction): void => {
     const refusal = refusalOf(req);
     if (refusal !== undefined) {
@@ -38,7 +38,7 @@ export function createRequestScreen(exchange: HttpExchangeService): RequestHandl
       next(refusal);
       return;
     }
-    if (announcesBody(req)) exchange.begin(req, res, UNMATCHED_ROUTE);
+    if (announcesBody(req)) bookkeeping.open(req, res, UNMATCHED_ROUTE);
     next();
   };
 }

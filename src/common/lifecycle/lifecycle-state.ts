@@ -16,7 +16,7 @@ export class LifecycleState {
   /**
    * Shutdown has begun: readiness and health turn red, and every response not yet sent asks its
    * client to close the connection, so keep-alive clients reconnect elsewhere instead of being reset.
-   * (Responses that start from now on get the header from HttpExchangeService.)
+   * (Responses that start from now on get the header from RequestBookkeeping.)
    */
   markShuttingDown(): void {
     this.stopping = true;

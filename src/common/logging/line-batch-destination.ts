@@ -1,6 +1,6 @@
 import { writeSync } from 'node:fs';
 
-/** A batch is written once it holds this many bytes: one write(2) per line was a tenth of the CPU under load. */
+/** A batch is written once it holds this many bytes: one write(2) per line costs much of the CPU under load. */
 export const BATCH_BYTES = 8192;
 /** The batch buffer: a full batch plus room for the line that fills it. */
 const CAPACITY = 64 * 1024;
@@ -14,10 +14,8 @@ export type WriteSync = (fd: number, buffer: Buffer, offset: number, length: num
  * and the Buffer is written with one write(2) once it holds BATCH_BYTES, when `flush` is called
  * (on a timer, at shutdown) and at exit.
  *
- * Why not pino.destination (SonicBoom) with `minLength`: it appends each line to its pending string
- * and takes that whole string's Buffer.byteLength on every write, which flattens and copies up to
- * 16 KiB per line, then encodes the batch again for fs.write. Side by side, the whole service
- * answers 5-17% more requests per second with this destination, with a lower p99 (README "Performance").
+ * Why not pino.destination (SonicBoom): it measures its whole pending string on every line, which
+ * copies it each time, and encodes each batch twice; this costs less (docs/performance.md).
  *
  * Writes are synchronous, as with pino's default destination: lines stay in order, nothing is in
  * flight when the process exits, and a reader that stops draining the pipe blocks the process (it

@@ -7,9 +7,9 @@ export const PINO_LOGGER = Symbol('PINO_LOGGER');
 
 /**
  * nestjs-pino, registered once at the root, carries Nest's own messages on the process's pino
- * logger. Its per-request middleware (pino-http) is not mounted: HttpExchangeService writes the
+ * logger. Its per-request middleware (pino-http) is not mounted: RequestBookkeeping writes the
  * access-log line itself with one call, where pino-http made two or three child loggers per
- * request and cost more than a third of the throughput (see README "Performance").
+ * request, which cost a large share of the throughput (docs/performance.md).
  */
 @Global()
 @Module({})
