@@ -3,25 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OTLP_PROTOCOLS } from '../src/common/config/app-config';
 import { loadConfig } from '../src/common/config/load-config';
-import { rawRequest } from './support/raw-http';
-import { ROOT } from './support/readme';
+import { firstColumnNames } from './support/readme';
 import { ServerProcess } from './support/server-process';
 
 jest.setTimeout(60_000);
-
-/** The backticked names in the first column of the tables of one README section. */
-function firstColumnNames(heading: string, pattern: RegExp): Set<string> {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf(`\n## ${heading}\n`);
-  if (start === -1) throw new Error(`README.md has no "## ${heading}" section`);
-  const end = readme.indexOf('\n## ', start + 1);
-  const names = new Set<string>();
-  for (const row of readme.slice(start, end === -1 ? undefined : end).split('\n')) {
-    const firstCell = /^\|([^|]*)\|/.exec(row)?.[1] ?? '';
-    for (const [, name] of firstCell.matchAll(/`([^`]+)`/g)) if (pattern.test(name!)) names.add(name!);
-  }
-  return names;
-}
 
 /** Every variable loadConfig() reads, whichever branches the values take. */
 function variablesTheLoaderReads(): Set<string> {
@@ -70,7 +55,6 @@ describe('the README configuration table', () => {
             OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
             OTEL_EXPORTER_OTLP_TIMEOUT: '300',
           },
-          true,
           { envSpyFile: spyFile },
         );
         await server.get('/');
@@ -88,25 +72,59 @@ describe('the README configuration table', () => {
   });
 });
 
-describe('the README access-log field table', () => {
-  it('lists every field an access line can have', async () => {
-    const documented = firstColumnNames('Access log', /^[a-zA-Z_]+$/);
-    const server = await ServerProcess.start({
-      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
-      LOG_LEVEL: 'debug',
-    });
-    try {
-      await server.get('/', { 'User-Agent': 'fields-test' });
-      await server.get('/no/such/route');
-      await rawRequest(server.port, 'GARBAGE\r\n\r\n');
-      await server.waitForLine((l) => l.msg === 'request rejected');
-      const access = server.lines.filter((l) => /^request (completed|aborted|rejected)$/.test(l.msg));
-      const fields = new Set(access.flatMap((line) => Object.keys(line)));
-      expect(fields).toContain('trace_id');
-      expect(fields).toContain('reason');
-      expect([...fields].filter((field) => !documented.has(field))).toEqual([]);
-    } finally {
-      await server.stop();
-    }
+describe('start-up', () => {
+  let server: ServerProcess | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
   });
+
+  it('writes only JSON lines and answers at once with the Version from package.json', async () => {
+    server = await ServerProcess.start();
+    const res = await server.get('/healthz');
+    expect(res.status).toBe(200);
+    expect(res.headers.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect((await server.get('/readyz')).status).toBe(200);
+    expect(server.stderr).toBe('');
+  });
+
+  it.each([
+    ['PORT', { PORT: 'abc' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['DELAY_MIN_MS', { DELAY_MIN_MS: '500', DELAY_MAX_MS: '100' }],
+    ['VERSION', { VERSION: 'v1\u0007' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'not-an-ip' }],
+  ])('stops with exit 1 and one line naming %s on a bad value', async (variable, env) => {
+    server = await ServerProcess.start(env, { waitReady: false });
+    const { code } = await server.exit();
+    expect(code).toBe(1);
+    const lines = server.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]!) as { level: string; msg: string };
+    expect(line.level).toBe('fatal');
+    expect(line.msg).toContain(`invalid ${variable}=`);
+    expect(server.lines.some((l) => l.msg === 'listening')).toBe(false);
+  });
+
+  it.each([
+    ['PORT', /the port is already in use \(EADDRINUSE\)$/, () => ({ PORT: String(server!.port) })],
+    // A resolver that cannot be reached answers EAI_AGAIN instead of ENOTFOUND.
+    ['HOST', /resolve.* \((ENOTFOUND|EAI_AGAIN)\)$/, () => ({ HOST: 'no-such-host.invalid' })],
+    ['HOST', /the address is not one of this machine \(EADDRNOTAVAIL\)$/, () => ({ HOST: '192.0.2.1' })],
+  ])(
+    'stops with exit 1 and one stderr line naming %s when it cannot listen (%s)',
+    async (variable, reason, env) => {
+      server = await ServerProcess.start();
+      const second = await ServerProcess.start(env(), { waitReady: false });
+      const { code } = await second.exit();
+      expect(code).toBe(1);
+      const lines = second.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+      expect(line).toMatchObject({ level: 'fatal', variable });
+      expect(line.msg).toMatch(new RegExp(`^start-up failed: cannot listen on ${variable}=`));
+      expect(line.msg).toMatch(reason);
+      expect(second.lines.some((l) => l.level === 'fatal' || l.msg === 'listening')).toBe(false);
+    },
+  );
 });

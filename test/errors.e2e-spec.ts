@@ -1,6 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
+import { join } from 'node:path';
 import pino from 'pino';
 import request from 'supertest';
+import { ServerProcess } from './support/server-process';
 import { createTestApp, type TestApp } from './support/test-app';
 
 /** A handler with a bug, mounted only in this test. */
@@ -42,4 +44,21 @@ describe('an unexpected exception in a handler (in-process)', () => {
     // The access line follows, at error level, without the stack.
     expect(lines.some((l) => l.msg === 'request completed' && l.status === 500 && l.level === 50)).toBe(true);
   });
+});
+
+describe('errors', () => {
+  it.each(['exception', 'rejection'])(
+    'an unhandled %s is logged as fatal and the process exits 1',
+    async (kind) => {
+      const server = await ServerProcess.start({
+        CRASH: kind,
+        NODE_OPTIONS: `--require ${join(__dirname, 'fixtures', 'crash-after-start.cjs')}`,
+      });
+      const { code } = await server.exit(10_000);
+      expect(code).toBe(1);
+      const fatal = server.lines.find((l) => l.level === 'fatal');
+      expect(fatal?.msg).toBe(kind === 'exception' ? 'uncaught exception' : 'unhandled promise rejection');
+      expect(JSON.stringify(fatal)).toContain('nobody');
+    },
+  );
 });

@@ -66,3 +66,10 @@ export function openWith(port: number, data: string): Promise<Socket> {
     socket.on('error', reject);
   });
 }
+
+/** A request head announcing a 100-byte body, of which a test then sends part or none. */
+export function headAnnouncingBody(method: string, path: string, contentType: string, extra = '') {
+  return (requestId: string): string =>
+    `${method} ${path} HTTP/1.1\r\nHost: test\r\nX-Request-Id: ${requestId}\r\nContent-Type: ${contentType}\r\n` +
+    `Content-Length: 100\r\n${extra}\r\n`;
+}

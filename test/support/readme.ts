@@ -29,3 +29,17 @@ export function shellBlocks(file = join(ROOT, 'README.md')): ShellBlock[] {
 export function startsTheService(code: string): boolean {
   return /(^|[\s;&(])make run\b|node dist\/main\.js/m.test(code);
 }
+
+/** The backticked names in the first column of the tables of one README section. */
+export function firstColumnNames(heading: string, pattern: RegExp): Set<string> {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf(`\n## ${heading}\n`);
+  if (start === -1) throw new Error(`README.md has no "## ${heading}" section`);
+  const end = readme.indexOf('\n## ', start + 1);
+  const names = new Set<string>();
+  for (const row of readme.slice(start, end === -1 ? undefined : end).split('\n')) {
+    const firstCell = /^\|([^|]*)\|/.exec(row)?.[1] ?? '';
+    for (const [, name] of firstCell.matchAll(/`([^`]+)`/g)) if (pattern.test(name!)) names.add(name!);
+  }
+  return names;
+}

@@ -7,6 +7,12 @@ const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 const HEAP_PROBE = join(__dirname, '..', 'fixtures', 'heap-probe.cjs');
 const ENV_SPY = join(__dirname, '..', 'fixtures', 'env-spy.cjs');
 
+export interface StartOptions {
+  waitReady?: boolean;
+  heapProbe?: boolean;
+  envSpyFile?: string;
+}
+
 export type LogLine = Record<string, unknown> & { level: string; msg: string };
 
 export interface HttpResult {
@@ -37,14 +43,13 @@ export class ServerProcess {
   }
 
   /**
-   * Spawns the server; `waitForListening: false` returns at once (for start-up failures).
-   * `heapProbe` loads test/fixtures/heap-probe.cjs so heapAfterGc() can be asked; `envSpyFile`
-   * loads test/fixtures/env-spy.cjs, which writes the names of the variables read there at exit.
+   * Spawns the server. `waitReady: false` returns at once (for start-up failures); `heapProbe`
+   * loads test/fixtures/heap-probe.cjs so heapAfterGc() can be asked; `envSpyFile` loads
+   * test/fixtures/env-spy.cjs, which writes the names of the variables read to that file at exit.
    */
   static async start(
     env: NodeJS.ProcessEnv = {},
-    waitForListening = true,
-    { heapProbe = false, envSpyFile }: { heapProbe?: boolean; envSpyFile?: string } = {},
+    { waitReady = true, heapProbe = false, envSpyFile }: StartOptions = {},
   ): Promise<ServerProcess> {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "make build" first`);
     const nodeArgs = heapProbe ? ['--expose-gc', '--require', HEAP_PROBE] : [];
@@ -57,7 +62,7 @@ export class ServerProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const server = new ServerProcess(child);
-    if (waitForListening) {
+    if (waitReady) {
       try {
         const listening = await server.waitForLine((line) => line.msg === 'listening');
         server.port = listening.port as number;
