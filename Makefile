@@ -6,7 +6,7 @@ SHELL := /bin/bash
 WITH_NODE := ./scripts/with-node.sh
 SOURCES := $(shell find src -name '*.ts' ! -name '*.spec.ts') tsconfig.json tsconfig.build.json package.json
 
-.PHONY: help setup set-up-under-lock run test build lint format typecheck unit e2e clean release push test-image chart-test deploy destroy test-observability bench
+.PHONY: help setup run test build lint format typecheck unit e2e clean release push test-image chart-test deploy destroy test-observability bench
 
 # Container image (see README "Container image"). Override any of these on the command line.
 REGISTRY ?= localhost
@@ -28,7 +28,7 @@ IMAGE_ENV = IMAGE_REF='$(IMAGE_REF)' PLATFORM='$(PLATFORM)' VERSION='$(VERSION)'
   CREATED="$$(date -u +%Y-%m-%dT%H:%M:%SZ)" SOURCE="$$(git remote get-url origin 2>/dev/null)"
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 # Set-up (Node, npm ci, the build) runs in a second make under a lock: several make commands started
 # at once in one clone (three `make run &`) wait for one another, and the later ones find it done.
@@ -42,12 +42,14 @@ dist/main.js: node_modules/.installed $(SOURCES)
 	rm -rf dist
 	$(WITH_NODE) npm run --silent build
 
-setup:
+ifndef SETUP_LOCKED
+setup: ## Node 24, npm ci and the build, when needed (every target runs it; concurrent makes take turns)
 	@mkdir -p $(dir $(SETUP_LOCK))
-	@flock $(SETUP_LOCK) $(MAKE) --no-print-directory set-up-under-lock
-
-set-up-under-lock: dist/main.js
+	@flock $(SETUP_LOCK) $(MAKE) --no-print-directory setup SETUP_LOCKED=1
+else
+setup: dist/main.js
 	@:
+endif
 
 build: setup ## Compile TypeScript into dist/ (after Node 24 and npm ci, when needed)
 
@@ -69,7 +71,7 @@ unit: setup ## Unit tests only
 e2e: build ## End-to-end tests only (in-process and child-process)
 	$(WITH_NODE) npm run --silent test:e2e
 
-test: typecheck lint build ## Everything CI checks: types, lint, unit and end-to-end tests
+test: typecheck lint build ## The README's test command: types, lint, unit and end-to-end tests
 	$(WITH_NODE) npm test --silent
 
 release: ## Build the image $(REGISTRY)/$(IMAGE):$(TAG) (docker buildx, podman or buildah)

@@ -16,14 +16,14 @@ interface Run {
 }
 
 /** The README's examples that start the service, by the name their `<!-- example: -->` comment gives. */
-const EXAMPLES = ['serve', 'chain'];
+const EXAMPLES = ['serve', 'tour', 'chain'];
 
 /** The working tree as a fresh clone would have it: tracked and new files, nothing ignored (no node_modules, dist, .toolchain). */
 function freshCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'httpserver-readme-'));
   execFileSync(
     'bash',
-    ['-c', `git ls-files -z --cached --others --exclude-standard | tar -c --null -T - | tar -x -C "${dir}"`],
+    ['-c', `git ls-files -z --cached --others --exclude-standard | tar -c --null --ignore-failed-read -T - 2>/dev/null | tar -x -C "${dir}"`],
     { cwd: ROOT },
   );
   return dir;
@@ -131,7 +131,7 @@ describe('the README examples that start the service', () => {
       }
     });
 
-    it('serve: `make run` serves on :8080', async () => {
+    it('serve and tour: `make run` serves on :8080, and every command of the tour succeeds', async () => {
       const lines = example('serve')
         .split('\n')
         .filter((line) => startsTheService(line))
@@ -144,7 +144,15 @@ describe('the README examples that start the service', () => {
           if (ready !== 200) await new Promise((resolve) => setTimeout(resolve, 250));
         }
         expect(ready).toBe(200);
-        expect(await status('http://127.0.0.1:8080/')).toBe(200);
+        const tour = await runScript(example('tour'), dir).done;
+        expect({ code: tour.code, stderr: tour.stderr }).toEqual({ code: 0, stderr: '' });
+        // What the tour's comments say each command shows.
+        expect(tour.stdout).toMatch(/^HTTP\/1\.1 200 OK\r$/m);
+        expect(tour.stdout).toMatch(/^X-Demo: hello\r$/m);
+        expect(tour.stdout).toMatch(/^Version: \S+\r$/m);
+        expect(tour.stdout).toContain('{"status":"ok"');
+        expect(tour.stdout).toMatch(/^http_request_duration_seconds_count\{/m);
+        expect(tour.stdout).toContain('{"statusCode":404,"error":"Not Found"');
       } finally {
         await stopGroup(child);
         await done;

@@ -62,24 +62,6 @@ app.kubernetes.io/part-of: httpserver
 {{- default (printf "%s-tls" (include "httpserver.fullname" .)) .Values.ingress.tls.secretName }}
 {{- end }}
 
-{{/*
-Checks across values that the schema cannot express. Shutdown timings must nest:
-drain + longest delay < SHUTDOWN_TIMEOUT_MS < grace period, otherwise Kubernetes would SIGKILL
-the pod while it is still answering requests.
-*/}}
-{{- define "httpserver.validateValues" -}}
-{{- $c := .Values.config }}
-{{- if gt (int $c.delayMinMs) (int $c.delayMaxMs) }}
-{{- fail (printf "config.delayMinMs (%d) must not exceed config.delayMaxMs (%d)" (int $c.delayMinMs) (int $c.delayMaxMs)) }}
-{{- end }}
-{{- if le (int $c.shutdownTimeoutMs) (add (int $c.shutdownDrainMs) (int $c.delayMaxMs)) }}
-{{- fail (printf "config.shutdownTimeoutMs (%d) must exceed config.shutdownDrainMs + config.delayMaxMs (%d)" (int $c.shutdownTimeoutMs) (add (int $c.shutdownDrainMs) (int $c.delayMaxMs))) }}
-{{- end }}
-{{- if le (mul (int .Values.terminationGracePeriodSeconds) 1000) (int $c.shutdownTimeoutMs) }}
-{{- fail (printf "terminationGracePeriodSeconds (%d s) must exceed config.shutdownTimeoutMs (%d ms)" (int .Values.terminationGracePeriodSeconds) (int $c.shutdownTimeoutMs)) }}
-{{- end }}
-{{- end }}
-
 {{/* The Gateway the VirtualService binds to: the chart's own, or the one istio.gateway.name names. */}}
 {{- define "httpserver.istioGatewayRef" -}}
 {{- default (include "httpserver.fullname" .) .Values.istio.gateway.name }}

@@ -1,0 +1,34 @@
+{{/*
+Every check across values that the schema cannot express, in one place: a chart that would
+misbehave refuses to render, with one line naming the values. configmap.yaml, which is always
+rendered, includes it once.
+- Shutdown timings nest: drain + longest delay < SHUTDOWN_TIMEOUT_MS < the grace period, else
+  Kubernetes would SIGKILL a pod that is still answering requests.
+- An HPA needs a target.
+- Istio's route timeouts exceed the longest delay, else every slow request would be cut.
+*/}}
+{{- define "httpserver.validate" -}}
+{{- $c := .Values.config }}
+{{- if gt (int $c.delayMinMs) (int $c.delayMaxMs) }}
+{{- fail (printf "config.delayMinMs (%d) must not exceed config.delayMaxMs (%d)" (int $c.delayMinMs) (int $c.delayMaxMs)) }}
+{{- end }}
+{{- if le (int $c.shutdownTimeoutMs) (add (int $c.shutdownDrainMs) (int $c.delayMaxMs)) }}
+{{- fail (printf "config.shutdownTimeoutMs (%d) must exceed config.shutdownDrainMs + config.delayMaxMs (%d)" (int $c.shutdownTimeoutMs) (add (int $c.shutdownDrainMs) (int $c.delayMaxMs))) }}
+{{- end }}
+{{- if le (mul (int .Values.terminationGracePeriodSeconds) 1000) (int $c.shutdownTimeoutMs) }}
+{{- fail (printf "terminationGracePeriodSeconds (%d s) must exceed config.shutdownTimeoutMs (%d ms)" (int .Values.terminationGracePeriodSeconds) (int $c.shutdownTimeoutMs)) }}
+{{- end }}
+{{- $a := .Values.autoscaling }}
+{{- if and $a.enabled (not (or $a.targetCPUUtilizationPercentage $a.targetMemoryUtilizationPercentage)) }}
+{{- fail "autoscaling needs targetCPUUtilizationPercentage or targetMemoryUtilizationPercentage" }}
+{{- end }}
+{{- if .Values.istio.enabled }}
+{{- $vs := .Values.istio.virtualService }}
+{{- if le (include "httpserver.durationMs" $vs.timeout | int) (int $c.delayMaxMs) }}
+{{- fail (printf "istio.virtualService.timeout (%s) must exceed config.delayMaxMs (%d ms)" $vs.timeout (int $c.delayMaxMs)) }}
+{{- end }}
+{{- if le (include "httpserver.durationMs" $vs.retries.perTryTimeout | int) (int $c.delayMaxMs) }}
+{{- fail (printf "istio.virtualService.retries.perTryTimeout (%s) must exceed config.delayMaxMs (%d ms)" $vs.retries.perTryTimeout (int $c.delayMaxMs)) }}
+{{- end }}
+{{- end }}
+{{- end }}
