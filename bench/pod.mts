@@ -4,16 +4,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { podCgroup, ROOT } from './servers.mts';
+import { concurrencyTable, throughputTable } from './markdown.mts';
 import {
   CEILINGS,
   CONCURRENT_CONNECTIONS,
   concurrency,
-  concurrencyLine,
   FIXTURE_MEASURES,
   fmt,
   HTTPSERVER_MEASURES,
   throughput,
-  throughputLine,
   type Concurrency,
   type NamedSide,
   type Row,
@@ -92,14 +91,9 @@ export function podTables(pod: Pod | undefined): string[] {
   return [
     `In a ${pod.limitMiB} MiB memory cgroup (the chart's memory limit), 50 connections:`,
     '',
-    `| server | req/s | p50 ms | p99 ms | server CPU (cores) | peak RSS MiB | idle RSS MiB | errors |`,
-    `| --- | --- | --- | --- | --- | --- | --- | --- |`,
-    ...pod.rows.map(throughputLine),
-    `| c/b throughput | ${fmt(c.rps / b.rps, 2)} | | | | | | |`,
+    ...throughputTable(pod.rows, [['c/b throughput', fmt(c.rps / b.rps, 2), '', '', '', '', '', '']]),
     '',
-    `| ${CONCURRENT_CONNECTIONS} connections, in ${pod.limitMiB} MiB | requests | errors and timeouts | overhead p50 ms | overhead p99 ms | peak RSS MiB | event-loop lag p99 / max ms |`,
-    `| --- | --- | --- | --- | --- | --- | --- |`,
-    ...pod.busyRows.map(concurrencyLine),
+    ...concurrencyTable(`${CONCURRENT_CONNECTIONS} connections, in ${pod.limitMiB} MiB`, pod.busyRows),
     '',
   ];
 }

@@ -4,13 +4,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { inPod, podTables } from './pod.mts';
+import { concurrencyTable, table, throughputTable } from './markdown.mts';
 import {
   CONCURRENT_CONNECTIONS,
   CONCURRENT_SECONDS,
   CEILINGS,
   CONNECTIONS,
   concurrency,
-  concurrencyLine,
   FIXTURE_MEASURES,
   fmt,
   HTTPSERVER_MEASURES,
@@ -23,7 +23,6 @@ import {
   sideBySide,
   sideBySideTable,
   throughput,
-  throughputLine,
   WARMUP_SECONDS,
   type Row,
 } from './scenarios.mts';
@@ -120,40 +119,42 @@ async function main(): Promise<void> {
     dOverC: d.rps / c.rps,
     p99COverB: c.p99Ms / b.p99Ms,
   };
-  const table = [
-    `| server | req/s | p50 ms | p99 ms | server CPU (cores) | peak RSS MiB | idle RSS MiB | errors |`,
-    `| --- | --- | --- | --- | --- | --- | --- | --- |`,
-    ...rows.map(throughputLine),
+  const report = [
+    ...throughputTable(rows),
     '',
-    `| ratio | value | target |`,
-    `| --- | --- | --- |`,
-    `| c/a throughput | ${fmt(ratios.cOverA, 2)} | |`,
-    `| c/b throughput | ${fmt(ratios.cOverB, 2)} | >= 0.90 |`,
-    `| b'/b throughput: what one empty interceptor costs | ${fmt(ratios.bFloorOverB, 2)} | |`,
-    `| c/b' throughput: httpserver against that floor | ${fmt(ratios.cOverBFloor, 2)} | |`,
-    `| d/c throughput | ${fmt(ratios.dOverC, 2)} | |`,
-    `| c/b p99 | ${fmt(ratios.p99COverB, 2)} | <= 1.5 |`,
+    ...table(
+      ['ratio', 'value', 'target'],
+      [
+        ['c/a throughput', fmt(ratios.cOverA, 2), ''],
+        ['c/b throughput', fmt(ratios.cOverB, 2), '>= 0.90'],
+        ["b'/b throughput: what one empty interceptor costs", fmt(ratios.bFloorOverB, 2), ''],
+        ["c/b' throughput: httpserver against that floor", fmt(ratios.cOverBFloor, 2), ''],
+        ['d/c throughput', fmt(ratios.dOverC, 2), ''],
+        ['c/b p99', fmt(ratios.p99COverB, 2), '<= 1.5'],
+      ],
+    ),
     '',
     ...sideBySideTable([
       { result: pairs[0], target: '>= 0.90; p99 <= 1.5' },
       { result: pairs[1], target: '' },
     ]),
-    `| ${CONCURRENT_CONNECTIONS} connections, ${CONCURRENT_SECONDS} s, delay 0-2000 ms | requests | errors and timeouts | overhead p50 ms | overhead p99 ms | peak RSS MiB | event-loop lag p99 / max ms |`,
-    `| --- | --- | --- | --- | --- | --- | --- |`,
-    ...busyRows.map(concurrencyLine),
-    `| target for (c) | | 0 | | < 50 | <= 160 | |`,
+    ...concurrencyTable(
+      `${CONCURRENT_CONNECTIONS} connections, ${CONCURRENT_SECONDS} s, delay 0-2000 ms`,
+      busyRows,
+      [['target for (c)', '', 0, '', '< 50', '<= 160', '']],
+    ),
     '',
     ...podTables(pod),
     `| start-up to first 200 on /readyz (median of 5) | ${fmt(startupMs)} ms | < 1000 ms |`,
   ].join('\n');
   const when = new Date().toISOString();
-  const markdown = `# httpserver benchmark, ${when}\n\nServer on core 0, wrk on core 1, loopback; node ${process.version}; httpserver with the image's NODE_OPTIONS="${IMAGE_NODE_OPTIONS}".\n\n${table}\n`;
+  const markdown = `# httpserver benchmark, ${when}\n\nServer on core 0, wrk on core 1, loopback; node ${process.version}; httpserver with the image's NODE_OPTIONS="${IMAGE_NODE_OPTIONS}".\n\n${report}\n`;
   writeFileSync(join(RESULTS, 'latest.md'), markdown);
   writeFileSync(
     join(RESULTS, 'latest.json'),
     `${JSON.stringify({ when, node: process.version, nodeOptions: IMAGE_NODE_OPTIONS, rows, ratios, sideBySide: pairs, concurrency: busyRows, pod, startupMs }, null, 2)}\n`,
   );
-  console.log(`\n${table}\n\nwritten to bench/results/latest.md and latest.json`);
+  console.log(`\n${report}\n\nwritten to bench/results/latest.md and latest.json`);
 }
 
 await main();

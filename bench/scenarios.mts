@@ -1,5 +1,6 @@
 // The scenarios make bench measures, each server started fresh and bounded in time: throughput
 // at 50 connections, 2000 connections with the delay, and two servers side by side.
+import { table } from './markdown.mts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -276,17 +277,24 @@ export const range = (values: number[]): string =>
 export function sideBySideTable(rows: { result: SideBySide; target: string }[]): string[] {
   const pairs = rows[0]?.result.throughput.length ?? 0;
   return [
-    `| side by side, ${pairs} pairs of ${PAIR_SECONDS} s runs | throughput ratio (median) | pairs' range | p99 ratio (median) | pairs' range | target |`,
-    `| --- | --- | --- | --- | --- | --- |`,
-    ...rows.map(
-      ({ result: r, target }) =>
-        `| ${r.ratio} | ${fmt(median(r.throughput), 2)} | ${range(r.throughput)} | ${fmt(median(r.p99), 2)} | ${range(r.p99)} | ${target} |`,
+    ...table(
+      [
+        `side by side, ${pairs} pairs of ${PAIR_SECONDS} s runs`,
+        'throughput ratio (median)',
+        "pairs' range",
+        'p99 ratio (median)',
+        "pairs' range",
+        'target',
+      ],
+      rows.map(({ result: r, target }) => [
+        r.ratio,
+        fmt(median(r.throughput), 2),
+        range(r.throughput),
+        fmt(median(r.p99), 2),
+        range(r.p99),
+        target,
+      ]),
     ),
     '',
   ];
 }
-
-export const throughputLine = (r: Row): string =>
-  `| ${r.server} | ${fmt(r.rps)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.cpuCores, 2)} | ${fmt(r.peakRssMiB)} | ${fmt(r.idleRssMiB)} | ${r.errors} |`;
-export const concurrencyLine = (r: Concurrency): string =>
-  `| ${r.server} | ${r.requests} | ${r.errors} | ${fmt(r.overheadP50Ms)} | ${fmt(r.overheadP99Ms)} | ${fmt(r.peakRssMiB)} | ${fmt(r.eventLoopLagP99Ms)} / ${fmt(r.eventLoopLagMaxMs)} |`;

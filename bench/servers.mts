@@ -29,7 +29,11 @@ export interface Sample {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-/** A port the OS just handed out, so a process left over from an earlier run cannot be measured instead. */
+/**
+ * A port the OS just handed out, so a process left over from an earlier run cannot be measured
+ * instead. (test/support/free-port.ts does the same for the CommonJS tests; Node runs these .mts
+ * scripts as ES modules, and importing that file from here makes it guess its module type.)
+ */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();

@@ -1,0 +1,60 @@
+// The one Markdown table writer of the benchmark's report.
+import type { Concurrency, Row } from './scenarios.mts';
+import { fmt } from './scenarios.mts';
+
+/** A Markdown table: the header row, the separator, then one line per row. */
+export function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string[] {
+  const line = (cells: readonly (string | number)[]): string => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)];
+}
+
+/** Requests per second, latency, CPU and memory of each server at 50 connections. */
+export function throughputTable(rows: readonly Row[], extra: (string | number)[][] = []): string[] {
+  return table(
+    ['server', 'req/s', 'p50 ms', 'p99 ms', 'server CPU (cores)', 'peak RSS MiB', 'idle RSS MiB', 'errors'],
+    [
+      ...rows.map((r) => [
+        r.server,
+        fmt(r.rps),
+        fmt(r.p50Ms, 2),
+        fmt(r.p99Ms, 2),
+        fmt(r.cpuCores, 2),
+        fmt(r.peakRssMiB),
+        fmt(r.idleRssMiB),
+        r.errors,
+      ]),
+      ...extra,
+    ],
+  );
+}
+
+/** Errors, overhead, memory and event-loop lag of each server under many delayed connections. */
+export function concurrencyTable(
+  title: string,
+  rows: readonly Concurrency[],
+  extra: (string | number)[][] = [],
+): string[] {
+  return table(
+    [
+      title,
+      'requests',
+      'errors and timeouts',
+      'overhead p50 ms',
+      'overhead p99 ms',
+      'peak RSS MiB',
+      'event-loop lag p99 / max ms',
+    ],
+    [
+      ...rows.map((r) => [
+        r.server,
+        r.requests,
+        r.errors,
+        fmt(r.overheadP50Ms),
+        fmt(r.overheadP99Ms),
+        fmt(r.peakRssMiB),
+        `${fmt(r.eventLoopLagP99Ms)} / ${fmt(r.eventLoopLagMaxMs)}`,
+      ]),
+      ...extra,
+    ],
+  );
+}
