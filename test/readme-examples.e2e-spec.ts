@@ -23,7 +23,10 @@ function freshCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'httpserver-readme-'));
   execFileSync(
     'bash',
-    ['-c', `git ls-files -z --cached --others --exclude-standard | tar -c --null --ignore-failed-read -T - 2>/dev/null | tar -x -C "${dir}"`],
+    [
+      '-c',
+      `git ls-files -z --cached --others --exclude-standard | tar -c --null --ignore-failed-read -T - 2>/dev/null | tar -x -C "${dir}"`,
+    ],
     { cwd: ROOT },
   );
   return dir;
