@@ -183,7 +183,7 @@ describe('abusive clients', () => {
 
 describe('clients that abandon their request body', () => {
   it('100 of them: 100 lines of 499, counted once each, the gauge back to 0, no CLOSE-WAIT, a quick exit 0', async () => {
-    const server = await ServerProcess.start({ SHUTDOWN_TIMEOUT_MS: '6000' });
+    const server = await ServerProcess.start({ SHUTDOWN_TIMEOUT_MS: '6000', MAX_DELAY_MS: '1000' });
     try {
       const data = headAnnouncingBody('POST', '/', 'application/json')('x') + '{';
       const sockets = await Promise.all(Array.from({ length: 100 }, () => openWith(server.port, data)));

@@ -255,6 +255,7 @@ describe('a request whose body never arrives in full', () => {
     server = await ServerProcess.start({
       REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
       SHUTDOWN_TIMEOUT_MS: '6000',
+      MAX_DELAY_MS: '1000',
     });
   });
   afterAll(() => server.stop());

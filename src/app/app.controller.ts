@@ -10,6 +10,7 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
+import { ApiDoc } from '../common/http/api-doc';
 import type { Request, Response } from 'express';
 import { hostname } from 'node:os';
 import { APP_CONFIG, type AppConfig } from '../common/config/app-config';
@@ -37,6 +38,10 @@ export class AppController {
 
   /** Who answered; with BACKEND_URL set, also what each backend answered (502/504 when one did not). */
   @Get()
+  @ApiDoc({
+    summary: 'Who answered: name, version and hostname; with BACKEND_URL, what each backend answered',
+    responses: { 200: 'answered', 502: 'a backend failed', 504: 'a backend did not answer in time' },
+  })
   root(@Req() req: Request): RootResponse | Promise<RootResponse> {
     return this.backends.urls.length === 0 ? this.body : this.withBackends(req);
   }
@@ -44,12 +49,14 @@ export class AppController {
   /** The methods / answers, for CORS preflights and curious clients. */
   @Options()
   @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiDoc({ summary: 'The methods / answers, in Allow', responses: { 204: 'Allow lists them' } })
   options(@Res({ passthrough: true }) res: Response): void {
     res.setHeader('Allow', ALLOWED_METHODS);
   }
 
   /** POST, PUT, PATCH, DELETE, ...: the resource exists but only reads, so 405 rather than 404. */
   @All()
+  @ApiDoc({ summary: '405 with Allow', hidden: true })
   otherMethods(@Req() req: Request, @Res({ passthrough: true }) res: Response): never {
     res.setHeader('Allow', ALLOWED_METHODS);
     throw new HttpException(

@@ -2,15 +2,19 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AppConfig } from '../common/config/app-config';
 import { ConfigModule } from '../common/config/config.module';
-import { ErrorResponseFilter } from './request-path/error-response.filter';
-import { RequestBookkeeping } from './request-path/request-bookkeeping';
-import { RequestInterceptor } from './request-path/request.interceptor';
 import { LifecycleModule } from '../common/lifecycle/lifecycle.module';
 import { LoggingModule } from '../common/logging/logging.module';
 import { HealthModule } from '../health/health.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { AppController } from './app.controller';
 import { BackendClient } from './backend-client';
+import { DelayController } from './endpoints/delay.controller';
+import { InspectController } from './endpoints/inspect.controller';
+import { OpenApiController, OpenApiDocument } from './endpoints/openapi.controller';
+import { StatusController } from './endpoints/status.controller';
+import { RequestPathModule } from './request-path/request-path.module';
+import { ControlModule } from './steering/control/control.module';
+import { SteeringModule } from './steering/steering.module';
 
 /** The root module, built from configuration that was validated before Nest started. */
 @Module({})
@@ -24,15 +28,12 @@ export class AppModule {
         LifecycleModule,
         HealthModule,
         MetricsModule,
+        SteeringModule,
+        RequestPathModule,
+        ...(config.control.enabled ? [ControlModule] : []),
       ],
-      controllers: [AppController],
-      providers: [
-        BackendClient,
-        // The request path's pieces; request-path.ts registers the interceptor and the filter.
-        RequestBookkeeping,
-        RequestInterceptor,
-        ErrorResponseFilter,
-      ],
+      controllers: [AppController, StatusController, DelayController, InspectController, OpenApiController],
+      providers: [BackendClient, OpenApiDocument],
     };
   }
 }

@@ -7,6 +7,7 @@ import { LifecycleState } from '../common/lifecycle/lifecycle-state';
 import { writeFatalLine } from '../common/logging/fatal-line';
 import { createApp } from './create-app';
 import { describeListenError } from './describe-listen-error';
+import { listenForControl } from './steering/control/listen-for-control';
 
 /**
  * Start-up, in order: a crash from here on is logged as fatal and exits 1; every module
@@ -25,10 +26,17 @@ export async function startServer(config: AppConfig, logger: Logger, tracing?: T
     const app = await createApp(config, logger);
     installGracefulShutdown(app, config, logger, tracing);
     await (config.host === undefined ? app.listen(config.port) : app.listen(config.port, config.host));
+    await listenForControl(app.getHttpServer(), config, app.get(LifecycleState));
     app.get(LifecycleState).markListening();
     const { port } = app.getHttpServer().address() as AddressInfo;
     logger.info(
-      { port, host: config.host ?? '*', version: config.version, tracing: tracing !== undefined },
+      {
+        port,
+        host: config.host ?? '*',
+        version: config.version,
+        tracing: tracing !== undefined,
+        control: config.control.enabled ? (config.control.port ?? port) : false,
+      },
       'listening',
     );
   } catch (error) {

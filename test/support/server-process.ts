@@ -11,6 +11,8 @@ export interface StartOptions {
   waitReady?: boolean;
   heapProbe?: boolean;
   envSpyFile?: string;
+  /** cgroup.procs files the process joins before node starts (test/support/pod-cgroup.ts). */
+  cgroupProcs?: string[];
 }
 
 export type LogLine = Record<string, unknown> & { level: string; msg: string };
@@ -49,7 +51,7 @@ export class ServerProcess {
    */
   static async start(
     env: NodeJS.ProcessEnv = {},
-    { waitReady = true, heapProbe = false, envSpyFile }: StartOptions = {},
+    { waitReady = true, heapProbe = false, envSpyFile, cgroupProcs = [] }: StartOptions = {},
   ): Promise<ServerProcess> {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "make build" first`);
     const nodeArgs = heapProbe ? ['--expose-gc', '--require', HEAP_PROBE] : [];
@@ -57,7 +59,26 @@ export class ServerProcess {
       nodeArgs.push('--require', ENV_SPY);
       env = { ...env, ENV_SPY_OUT: envSpyFile };
     }
-    const child = spawn(process.execPath, [...nodeArgs, MAIN], {
+    // Joins the cgroups, then execs node: Node reads its limits once, at start-up.
+    const joinThenExec = [
+      ...cgroupProcs.map((_, i) => `echo $$ > "$${i + 1}"`),
+      `shift ${cgroupProcs.length}`,
+      'exec "$@"',
+    ];
+    const [command, ...args] =
+      cgroupProcs.length === 0
+        ? [process.execPath, ...nodeArgs, MAIN]
+        : [
+            'sh',
+            '-c',
+            joinThenExec.join(' && '),
+            'join-cgroups',
+            ...cgroupProcs,
+            process.execPath,
+            ...nodeArgs,
+            MAIN,
+          ];
+    const child = spawn(command, args, {
       env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', DELAY_MAX_MS: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -22,6 +22,8 @@ export interface RequestRecord {
   delayMs: number;
   /** Why an error status was answered, as told to the client. */
   reason: string | undefined;
+  /** What a control request changed (POST /readyz/disable, PUT /faults, ...). */
+  change: string | undefined;
   trace: TraceIds | undefined;
 }
 
@@ -70,6 +72,7 @@ export class AccessLog {
       path: pathOf(req.originalUrl),
       status,
       reason: record.reason,
+      change: record.change,
       responseTimeMs: Math.round(responseTimeMs),
       delayMs: record.delayMs,
       userAgent: req.headers['user-agent'],
@@ -78,6 +81,7 @@ export class AccessLog {
     const message = status === CLIENT_CLOSED_REQUEST ? 'request aborted' : 'request completed';
     if (quiet) this.logger.debug(line, message);
     else if (status >= 500) this.logger.error(line, message);
+    else if (record.change !== undefined) this.logger.warn(line, message);
     else this.logger.info(line, message);
   }
 

@@ -24,7 +24,8 @@ export class ErrorResponseFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    this.bookkeeping.open(req, res, UNMATCHED_ROUTE);
+    // A routed request that failed before the interceptor (a guard) keeps its route.
+    this.bookkeeping.open(req, res, (req.route as { path?: string } | undefined)?.path ?? UNMATCHED_ROUTE);
     const answer = describeError(exception, req.headers['content-type']);
     this.bookkeeping.recordErrorReason(res, answer.message);
     if (answer.unexpected) {

@@ -70,6 +70,7 @@ export class RequestBookkeeping {
       clientIp: this.clientIpOf(req),
       delayMs: 0,
       reason: undefined,
+      change: undefined,
       trace: this.tracing ? currentTraceIds() : undefined,
     };
     tracked[RECORD] = record;
@@ -100,6 +101,12 @@ export class RequestBookkeeping {
   recordDelay(res: Response, delayMs: number): void {
     const record = (res as TrackedResponse)[RECORD];
     if (record !== undefined) record.delayMs = delayMs;
+  }
+
+  /** Records what a control request changed: its access line says so, at warn. */
+  recordChange(res: Response, change: string): void {
+    const record = (res as TrackedResponse)[RECORD];
+    if (record !== undefined) record.change = change;
   }
 
   /** Records why an error status is being answered, for the access log. */

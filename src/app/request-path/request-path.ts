@@ -1,9 +1,11 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { raw } from 'express';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../common/config/app-config';
 import { OpenConnections } from '../../common/lifecycle/open-connections';
 import { createClientErrorHandler } from './answer-client-error';
+import { BODY_LIMIT_BYTES } from './body-limit';
 import { boundPipelining } from './bound-pipelining';
 import { ErrorResponseFilter } from './error-response.filter';
 import { createConnectRefusal } from './refuse-connect';
@@ -17,6 +19,9 @@ import { createRequestScreen, declaresOversizedBody } from './screen-request';
  * its HTTP server is made while Nest starts (createHttpServer, called by HttpServerAdapter), and
  * the rest is added before the application initialises (installRequestPath).
  */
+
+/** The one route that reads its body as it came (InspectController). */
+const ECHO_PATH = '/echo';
 
 /** How often Node checks HEADERS_TIMEOUT_MS and REQUEST_TIMEOUT_MS; at its default, 30 s, a slow client overstays. */
 const TIMEOUT_CHECK_INTERVAL_MS = 1000;
@@ -61,8 +66,10 @@ export function installRequestPath(app: NestExpressApplication): void {
   //    a declared body over 100 KiB (413). A request with a body has its bookkeeping opened here,
   //    so a body that stalls is counted and timed (screen-request.ts).
   app.use(createRequestScreen(bookkeeping));
-  // 6. Nest's JSON and urlencoded body parsers (100 KiB), which Nest adds when the application
-  //    initialises, after step 5; then Express's router (an unknown route is a 404 for step 8).
+  // 6. The body: POST /echo reads any body raw; the rest go to Nest's JSON and urlencoded parsers,
+  //    which Nest adds when the application initialises and which skip a body already read. All
+  //    stop at 100 KiB (413). Then Express's router: an unknown route is a 404 for step 8.
+  app.use(ECHO_PATH, raw({ type: () => true, limit: BODY_LIMIT_BYTES }));
   // 7. The one global interceptor: it opens the request's bookkeeping (request id, header echo,
   //    Version, the in-flight count, the timer), then runs the handler after the random delay
   //    (request.interceptor.ts, request-bookkeeping.ts, random-delay.ts).

@@ -1,15 +1,24 @@
-import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  HttpException,
+  Inject,
+  Injectable,
+  NestInterceptor,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
-import type { Observable } from 'rxjs';
-import { PROBE_AND_SCRAPE_ROUTES, UNMATCHED_ROUTE } from '../../common/http/routes';
+import { defer, type Observable } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '../../common/config/app-config';
-import { RequestBookkeeping } from './request-bookkeeping';
+import { DELAY_ROUTE, OPERATIONAL_ROUTES, UNMATCHED_ROUTE } from '../../common/http/routes';
+import { FaultInjector } from '../steering/fault-injector';
 import { afterDelay, createDelayPicker } from './random-delay';
+import { RequestBookkeeping } from './request-bookkeeping';
 
 /**
  * The one global interceptor (request-path.ts, step 7): opens the request's bookkeeping, which
  * echoes the headers, sets Version and X-Request-Id and starts the timer, then runs the handler
- * after the random delay. Probes and scrapes are never delayed.
+ * after the random delay. An injected fault adds its wait and may fail the request instead.
+ * Probes, scrapes and the control endpoints are never delayed nor faulted; /delay waits its own time.
  */
 @Injectable()
 export class RequestInterceptor implements NestInterceptor {
@@ -18,6 +27,7 @@ export class RequestInterceptor implements NestInterceptor {
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly bookkeeping: RequestBookkeeping,
+    private readonly faults: FaultInjector,
   ) {
     this.pickDelay = createDelayPicker(config.delay.minMs, config.delay.maxMs);
   }
@@ -28,11 +38,19 @@ export class RequestInterceptor implements NestInterceptor {
     const res = http.getResponse<Response>();
     const route = (req.route as { path?: string } | undefined)?.path ?? UNMATCHED_ROUTE;
     this.bookkeeping.open(req, res, route);
+    if (OPERATIONAL_ROUTES.has(route)) return next.handle();
 
-    // A probe must never time out, and a scrape must not skew the latency.
-    const delayMs = PROBE_AND_SCRAPE_ROUTES.has(route) ? 0 : this.pickDelay();
-    if (delayMs === 0) return next.handle();
+    const fault = this.faults.pick();
+    const delayMs = (route === DELAY_ROUTE ? 0 : this.pickDelay()) + fault.delayMs;
+    const failWith = fault.failWith;
+    const handle =
+      failWith === undefined ? next.handle() : defer(() => Promise.reject(injectedFault(failWith)));
+    if (delayMs === 0) return handle;
     this.bookkeeping.recordDelay(res, delayMs);
-    return afterDelay(res, delayMs, next.handle());
+    return afterDelay(res, delayMs, handle);
   }
+}
+
+function injectedFault(status: number): HttpException {
+  return new HttpException('fault injected (PUT /faults or FAULT_ERROR_RATE)', status);
 }

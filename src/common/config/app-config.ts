@@ -19,9 +19,32 @@ export interface AppConfig {
     readonly requestTimeoutMs: number;
     readonly keepAliveTimeoutMs: number;
   };
+  /** The longest wait /delay and FAULT_DELAY_MS may ask for: a graceful stop still finishes it. */
+  readonly maxDelayMs: number;
+  /** The endpoints that change the service's state at run time: off unless CONTROL_ENABLED. */
+  readonly control: {
+    readonly enabled: boolean;
+    readonly token: string | undefined;
+    /** Their own port, so that a NetworkPolicy can restrict them; undefined serves them on PORT. */
+    readonly port: number | undefined;
+  };
+  /** Faults in force from start-up (FAULT_*); the control endpoints change them at run time. */
+  readonly faults: FaultSettings;
+  /** What the image stamps at build time, for GET /version. */
+  readonly build: { readonly commit: string | undefined; readonly time: string | undefined };
   /** Services GET / calls in turn (BACKEND_URL), and how long each may take. */
   readonly backends: { readonly urls: readonly string[]; readonly timeoutMs: number };
   readonly tracing: TracingConfig;
+}
+
+/** Faults injected into application requests: a share that fails with a status, and an added wait. */
+export interface FaultSettings {
+  /** Share of application requests that fail, 0-1. */
+  readonly errorRate: number;
+  /** Status those requests get, 400-599. */
+  readonly status: number;
+  /** Wait added to every application request, on top of the random delay. */
+  readonly delayMs: number;
 }
 
 /** OpenTelemetry settings from the standard OTEL_* variables; the exporter reads its own (endpoint, headers). */

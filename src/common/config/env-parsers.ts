@@ -31,6 +31,20 @@ export class EnvReader {
     return match;
   }
 
+  /** A number from 0 to 1, e.g. a share of requests. */
+  ratio(name: string, fallback: number): number {
+    const value = this.raw(name)?.trim();
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!/^\d*\.?\d+$/.test(value) || parsed > 1) throw new ConfigError(name, value, 'a number from 0 to 1');
+    return parsed;
+  }
+
+  /** `true` or `false`, case-insensitive. */
+  boolean(name: string, fallback: boolean): boolean {
+    return this.oneOf(name, fallback ? 'true' : 'false', ['true', 'false']) === 'true';
+  }
+
   /** A comma-separated list with surrounding blanks and empty entries removed. */
   list(name: string): string[] {
     const value = this.raw(name);

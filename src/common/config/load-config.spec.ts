@@ -32,10 +32,19 @@ describe('loadConfig', () => {
       ECHO_HEADERS_EXCLUDE: ' X-Secret , x-other ,',
       TRUST_PROXY: '10.0.0.0/8, loopback',
       SHUTDOWN_DRAIN_MS: '100',
-      SHUTDOWN_TIMEOUT_MS: '200',
+      SHUTDOWN_TIMEOUT_MS: '300',
       HEADERS_TIMEOUT_MS: '2000',
       REQUEST_TIMEOUT_MS: '3000',
       KEEP_ALIVE_TIMEOUT_MS: '4000',
+      MAX_DELAY_MS: '150',
+      CONTROL_ENABLED: 'TRUE',
+      CONTROL_TOKEN: 'a-token-of-16-chars',
+      CONTROL_PORT: '9091',
+      FAULT_ERROR_RATE: '0.25',
+      FAULT_STATUS: '503',
+      FAULT_DELAY_MS: '50',
+      GIT_COMMIT: 'abc1234',
+      BUILD_TIME: '2026-11-29T12:00:00Z',
     });
     expect(config).toEqual({
       port: 9090,
@@ -45,8 +54,12 @@ describe('loadConfig', () => {
       delay: { minMs: 10, maxMs: 20 },
       echoExclude: ['x-secret', 'x-other'],
       trustProxy: ['10.0.0.0/8', 'loopback'],
-      shutdown: { drainMs: 100, timeoutMs: 200 },
+      shutdown: { drainMs: 100, timeoutMs: 300 },
       server: { headersTimeoutMs: 2000, requestTimeoutMs: 3000, keepAliveTimeoutMs: 4000 },
+      maxDelayMs: 150,
+      control: { enabled: true, token: 'a-token-of-16-chars', port: 9091 },
+      faults: { errorRate: 0.25, status: 503, delayMs: 50 },
+      build: { commit: 'abc1234', time: '2026-11-29T12:00:00Z' },
       backends: { urls: [], timeoutMs: 10_000 },
       tracing: {
         enabled: false,
@@ -127,6 +140,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
   });
 
+  it('never puts the control token in its error message', () => {
+    expect(() => loadConfig({ CONTROL_TOKEN: 'secret' })).toThrow(/CONTROL_TOKEN="\(hidden\)"/);
+  });
+
   it('treats an empty VERSION as unset', () => {
     expect(loadConfig({ VERSION: '' }).version).toBe(loadConfig({}).version);
   });
@@ -156,6 +173,18 @@ describe('loadConfig', () => {
     ['REQUEST_TIMEOUT_MS', { HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '2000' }],
     ['OTEL_TRACES_SAMPLER', { OTEL_TRACES_SAMPLER: 'sometimes' }],
     ['OTEL_TRACES_SAMPLER_ARG', { OTEL_TRACES_SAMPLER_ARG: '1.5' }],
+    ['SHUTDOWN_TIMEOUT_MS', { DELAY_MAX_MS: '2000', MAX_DELAY_MS: '30000' }],
+    ['SHUTDOWN_TIMEOUT_MS', { SHUTDOWN_DRAIN_MS: '5000', SHUTDOWN_TIMEOUT_MS: '16000' }],
+    ['MAX_DELAY_MS', { MAX_DELAY_MS: '700000' }],
+    ['CONTROL_ENABLED', { CONTROL_ENABLED: 'yes' }],
+    ['CONTROL_TOKEN', { CONTROL_TOKEN: 'short' }],
+    ['CONTROL_TOKEN', { CONTROL_TOKEN: 'sixteen chars with blanks' }],
+    ['CONTROL_PORT', { CONTROL_PORT: '8080' }],
+    ['CONTROL_PORT', { CONTROL_PORT: '70000' }],
+    ['FAULT_ERROR_RATE', { FAULT_ERROR_RATE: '2' }],
+    ['FAULT_STATUS', { FAULT_STATUS: '200' }],
+    ['FAULT_DELAY_MS', { FAULT_DELAY_MS: '20000' }],
+    ['GIT_COMMIT', { GIT_COMMIT: 'a b' }],
   ])('rejects a bad %s with a message naming it', (variable, env) => {
     let caught: unknown;
     try {

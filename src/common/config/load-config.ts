@@ -11,6 +11,7 @@ import {
 } from './app-config';
 import { ConfigError } from './config-error';
 import { EnvReader, isHeaderName, isHttpUrl, isTrustedProxyEntry } from './env-parsers';
+import { readSteering } from './read-steering';
 
 /** Time allowed for a request's head unless HEADERS_TIMEOUT_MS says otherwise (never above REQUEST_TIMEOUT_MS). */
 const HEADERS_TIMEOUT_DEFAULT_MS = 15_000;
@@ -67,8 +68,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
 
+  const port = read.integer('PORT', 8080, 0, 65_535);
+  const steering = readSteering(read, shutdown, delay.maxMs, port);
+
   return {
-    port: read.integer('PORT', 8080, 0, 65_535),
+    port,
     host: readHost(read),
     version: readVersion(read),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
@@ -77,6 +81,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: readTrustProxy(read),
     shutdown,
     server,
+    ...steering,
+    build: { commit: readStamp(read, 'GIT_COMMIT'), time: readStamp(read, 'BUILD_TIME') },
     backends: {
       urls: readBackendUrls(read),
       timeoutMs: read.integer('BACKEND_TIMEOUT_MS', 10_000, 1, 600_000),
@@ -107,13 +113,9 @@ function readTracing(read: EnvReader): TracingConfig {
   // The specification's order: the per-signal variable, then the general one, then http/protobuf.
   const general = read.oneOf('OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf', OTLP_PROTOCOLS);
   const protocol = read.oneOf('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', general, OTLP_PROTOCOLS);
-  const disabled = read.oneOf('OTEL_SDK_DISABLED', 'false', ['true', 'false']) === 'true';
+  const disabled = read.boolean('OTEL_SDK_DISABLED', false);
   const exporter = read.oneOf('OTEL_TRACES_EXPORTER', 'otlp', ['otlp', 'none']);
-  const samplerArg = read.raw('OTEL_TRACES_SAMPLER_ARG')?.trim() ?? '1';
-  const ratio = Number(samplerArg);
-  if (samplerArg === '' || !Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
-    throw new ConfigError('OTEL_TRACES_SAMPLER_ARG', samplerArg, 'a number from 0 to 1');
-  }
+  const ratio = read.ratio('OTEL_TRACES_SAMPLER_ARG', 1);
   return {
     enabled: hasEndpoint && !disabled && exporter === 'otlp',
     serviceName: read.raw('OTEL_SERVICE_NAME')?.trim() ?? 'httpserver',
@@ -144,6 +146,15 @@ function readVersion(read: EnvReader): string {
     throw new ConfigError('VERSION', version, 'no leading or trailing blanks');
   }
   return version;
+}
+
+/** A value the image stamps at build time: printable, short, and shown as it is. */
+function readStamp(read: EnvReader, name: string): string | undefined {
+  const value = read.raw(name)?.trim();
+  if (value !== undefined && !/^[\x21-\x7e]{1,100}$/.test(value)) {
+    throw new ConfigError(name, value, 'up to 100 visible ASCII characters');
+  }
+  return value;
 }
 
 function readEchoExclude(read: EnvReader): string[] {

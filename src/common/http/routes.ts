@@ -1,11 +1,14 @@
-/** How the service classifies requests: for the delay, the access log, tracing and the metric labels. */
+/** How the service classifies requests: for the delay, the faults, the access log, tracing and the metric labels. */
 
 /** Where Prometheus scrapes the service. */
 export const METRICS_PATH = '/metrics';
 
+/** The service's own API description (OpenAPI). */
+export const OPENAPI_PATH = '/openapi.json';
+
 /**
  * Probe and scrape routes, hit by kubelet and Prometheus every few seconds: never delayed, never
- * traced, logged at debug only.
+ * faulted, never traced, logged at debug only.
  */
 export const PROBE_AND_SCRAPE_ROUTES: ReadonlySet<string> = new Set([
   '/healthz',
@@ -13,6 +16,29 @@ export const PROBE_AND_SCRAPE_ROUTES: ReadonlySet<string> = new Set([
   '/readyz',
   METRICS_PATH,
 ]);
+
+/** The control endpoints (CONTROL_ENABLED): they change the service's state, so they log at warn. */
+export const CONTROL_ROUTES: ReadonlySet<string> = new Set([
+  '/readyz/disable',
+  '/readyz/enable',
+  '/livez/disable',
+  '/livez/enable',
+  '/panic',
+  '/faults',
+  '/stress/cpu',
+  '/stress/memory',
+  '/stress',
+]);
+
+/** Routes that operate the service rather than serve traffic: never delayed, never faulted. */
+export const OPERATIONAL_ROUTES: ReadonlySet<string> = new Set([
+  ...PROBE_AND_SCRAPE_ROUTES,
+  ...CONTROL_ROUTES,
+  OPENAPI_PATH,
+]);
+
+/** GET /delay/{duration}: its own wait replaces the random delay. */
+export const DELAY_ROUTE = '/delay/:duration';
 
 /** Label value shared by every request that matched no route, so random URLs cannot grow the label set. */
 export const UNMATCHED_ROUTE = 'unmatched';

@@ -73,6 +73,7 @@ export function installGracefulShutdown(
 
     await sleep(drainMs);
     logger.info({ inFlightRequests: lifecycle.inFlightRequests }, 'drain over: closing the listener');
+    lifecycle.closeOtherListeners();
     await closeServer(app.getHttpServer() as Server, app.get(OpenConnections));
     await app.close();
     await tracing?.shutdown();

@@ -7,6 +7,12 @@ export class LifecycleState {
   private listening = false;
   private stopping = false;
   private readonly inFlight = new Set<ServerResponse>();
+  private readonly onShutdown: (() => void)[] = [];
+  private readonly otherListeners: { close(): unknown }[] = [];
+  /** Set by POST /readyz/disable and /readyz/enable: readiness fails while true. */
+  readinessDisabled = false;
+  /** Set by POST /livez/disable and /livez/enable: liveness and health fail while true. */
+  livenessDisabled = false;
 
   /** The server accepts connections: readiness may turn green. */
   markListening(): void {
@@ -20,9 +26,25 @@ export class LifecycleState {
    */
   markShuttingDown(): void {
     this.stopping = true;
+    for (const callback of this.onShutdown) callback();
     for (const res of this.inFlight) {
       if (!res.headersSent) res.setHeader('Connection', 'close');
     }
+  }
+
+  /** Runs `callback` the moment shutdown begins (load generators stop then, not after the drain). */
+  whenShuttingDown(callback: () => void): void {
+    this.onShutdown.push(callback);
+  }
+
+  /** A listener beside the main one (CONTROL_PORT); the shutdown closes it with the main one. */
+  addListener(listener: { close(): unknown }): void {
+    this.otherListeners.push(listener);
+  }
+
+  /** Stops accepting on every listener but the main one (the shutdown closes that itself). */
+  closeOtherListeners(): void {
+    for (const listener of this.otherListeners) listener.close();
   }
 
   get ready(): boolean {
