@@ -22,7 +22,12 @@ const SETS: string[][] = [
     'ingress.certManager.certificate.enabled=true',
     'ingress.certManager.certificate.issuerKind=Issuer',
   ],
-  ['config.delayMaxMs=10000', 'config.shutdownTimeoutMs=20000', 'terminationGracePeriodSeconds=25'],
+  [
+    'config.delayMaxMs=10000',
+    'config.maxDelayMs=4000',
+    'config.shutdownTimeoutMs=20000',
+    'terminationGracePeriodSeconds=25',
+  ],
 ];
 describe('edge cases rendered with Helm 4 for Kubernetes 1.31', () => {
   it.each(SETS)('%s', (...set) => {

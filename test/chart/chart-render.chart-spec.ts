@@ -17,6 +17,7 @@ const CASES: { name: string; files: string[] }[] = [
   { name: 'hpa', files: [join(VALUES, 'hpa.yaml')] },
   { name: 'networkpolicy', files: [join(VALUES, 'networkpolicy.yaml')] },
   { name: 'istio', files: [join(VALUES, 'istio.yaml')] },
+  { name: 'control', files: [join(VALUES, 'control.yaml')] },
 ];
 const HELMS: HelmMajor[] = [4, 3];
 /** The oldest Kubernetes the chart supports and the newest Helm 4 knows. */

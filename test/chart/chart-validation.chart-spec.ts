@@ -188,6 +188,54 @@ describe('the Istio checks catch a broken rendering', () => {
   });
 });
 
+describe('the control checks catch a broken rendering', () => {
+  const served = new Set(['/livez', '/readyz', '/healthz', '/metrics']);
+  const broken = (mutate: (docs: Manifest[]) => void): string[] => {
+    const docs = render(4, { valuesFiles: [join(__dirname, 'values', 'control.yaml')] });
+    mutate(docs);
+    return semanticProblems(docs, served);
+  };
+  const authorization = (docs: Manifest[]) => findOne(docs, 'AuthorizationPolicy').spec.rules;
+
+  it('passes the rendering as it is', () => {
+    expect(broken(() => undefined)).toEqual([]);
+  });
+
+  it.each<[string, (docs: Manifest[]) => void, RegExp]>([
+    [
+      'a control path left open to the gateway',
+      (d) => (authorization(d)[0].to[0].operation.notPaths = ['/metrics', '/panic']),
+      /admits \/readyz\/disable.*beyond the sources named for control/,
+    ],
+    [
+      'the control paths admitted from anywhere',
+      (d) => (authorization(d)[1].from = []),
+      /beyond the sources named for control/,
+    ],
+    [
+      'the control port in the traffic rule of the NetworkPolicy',
+      (d) =>
+        (findOne(d, 'NetworkPolicy').spec.ingress[0].ports as unknown[]).push({
+          port: 'control',
+          protocol: 'TCP',
+        }),
+      /admits the control port together with other ports/,
+    ],
+    [
+      'the token in the ConfigMap',
+      (d) => ((findOne(d, 'ConfigMap').data as Record<string, string>).CONTROL_TOKEN = 'secret'),
+      /CONTROL_TOKEN is in the ConfigMap/,
+    ],
+    [
+      'a control port the pod lacks',
+      (d) => ((findOne(d, 'ConfigMap').data as Record<string, string>).CONTROL_PORT = '9191'),
+      /no port "control" = CONTROL_PORT 9191/,
+    ],
+  ])('%s', (_name, mutate, expected) => {
+    expect(broken(mutate).join('\n')).toMatch(expected);
+  });
+});
+
 describe.each<HelmMajor>([4, 3])('values checks with Helm %d', (major) => {
   it('values.schema.json rejects a bad values file, naming each bad key', () => {
     const result = template(major, { valuesFiles: [join(FIXTURES, 'bad-values.yaml')] });

@@ -57,15 +57,31 @@ spec:
       envFrom:
         - configMapRef:
             name: {{ include "httpserver.fullname" . }}
-      {{- with $args.version }}
+      {{- $token := .Values.control.token }}
+      {{- if or $args.version (and .Values.control.enabled $token.existingSecret) }}
       env:
+        {{- with $args.version }}
         - name: VERSION
           value: {{ . | quote }}
+        {{- end }}
+        {{- if and .Values.control.enabled $token.existingSecret }}
+        # From a Secret, never from values: the ConfigMap is readable by anyone who can read the namespace.
+        - name: CONTROL_TOKEN
+          valueFrom:
+            secretKeyRef:
+              name: {{ $token.existingSecret }}
+              key: {{ $token.key }}
+        {{- end }}
       {{- end }}
       ports:
         - name: http
           containerPort: {{ .Values.containerPort }}
           protocol: TCP
+        {{- if and .Values.control.enabled (gt (int .Values.control.port) 0) }}
+        - name: control
+          containerPort: {{ .Values.control.port }}
+          protocol: TCP
+        {{- end }}
       startupProbe:
         httpGet:
           path: /livez

@@ -1,3 +1,4 @@
+import { CONTROL_ROUTES } from '../../../src/common/http/routes';
 import { findAll, findOne, type Manifest } from './manifests';
 
 /** Minimum time the grace period must leave beyond drain + longest delay, for the handler and the log flush. */
@@ -205,6 +206,71 @@ export function semanticProblems(manifests: Manifest[], servedPaths: ReadonlySet
       problem(`topology spread on ${spread.topologyKey} does not select the pods`);
   }
   problems.push(...istioProblems(manifests, Number(config.DELAY_MAX_MS)));
+  problems.push(...controlProblems(manifests, config, app, portByName));
+  return problems;
+}
+
+interface PolicyRule {
+  from?: { source: { principals?: string[]; namespaces?: string[] } }[];
+  to?: { operation: { paths?: string[]; notPaths?: string[] } }[];
+}
+
+/** True when an Istio path pattern (exact, or a prefix ending in "*") covers `path`. */
+const covers = (pattern: string, path: string): boolean =>
+  pattern.endsWith('*') ? path.startsWith(pattern.slice(0, -1)) : pattern === path;
+
+/**
+ * The control endpoints, when on, are reachable only as configured: their port, if any, is the
+ * pod's and is kept out of the traffic rule of the NetworkPolicy; Istio admits their paths only to
+ * the sources named for them; the token comes from a Secret, never from the ConfigMap.
+ */
+function controlProblems(
+  manifests: Manifest[],
+  config: Record<string, string>,
+  app: Container & { env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: unknown } }[] },
+  portByName: Map<string | undefined, number>,
+): string[] {
+  const problems: string[] = [];
+  if ('CONTROL_TOKEN' in config)
+    problems.push('CONTROL_TOKEN is in the ConfigMap: it must come from a Secret');
+  const token = app.env?.find((e) => e.name === 'CONTROL_TOKEN');
+  if (token !== undefined && token.valueFrom?.secretKeyRef === undefined)
+    problems.push('CONTROL_TOKEN must come from a secretKeyRef');
+  if (config.CONTROL_ENABLED !== 'true') {
+    if (config.CONTROL_PORT !== undefined || token !== undefined)
+      problems.push('control settings are rendered while control is off');
+    return problems;
+  }
+  const controlPort = config.CONTROL_PORT === undefined ? undefined : Number(config.CONTROL_PORT);
+  if (controlPort !== undefined && portByName.get('control') !== controlPort)
+    problems.push(`the pod has no port "control" = CONTROL_PORT ${controlPort}`);
+  for (const policy of findAll(manifests, 'NetworkPolicy')) {
+    for (const rule of policy.spec.ingress as { ports: { port: string | number }[] }[]) {
+      const ports = rule.ports.map((p) => (typeof p.port === 'string' ? portByName.get(p.port) : p.port));
+      if (controlPort !== undefined && ports.includes(controlPort) && ports.length > 1)
+        problems.push('a NetworkPolicy rule admits the control port together with other ports');
+    }
+  }
+  for (const policy of findAll(manifests, 'AuthorizationPolicy')) {
+    for (const rule of policy.spec.rules as PolicyRule[]) {
+      for (const { operation } of rule.to ?? [{ operation: {} }]) {
+        const admitted = [...CONTROL_ROUTES].filter((route) =>
+          operation.paths === undefined
+            ? !(operation.notPaths ?? []).some((pattern) => covers(pattern, route))
+            : operation.paths.some((pattern) => covers(pattern, route)),
+        );
+        if (admitted.length === 0) continue;
+        const sources = (rule.from ?? []).map((f) => f.source);
+        const named =
+          sources.length > 0 && sources.every((s) => (s.principals ?? s.namespaces ?? []).length > 0);
+        const gateway = sources.some((s) => (s.principals ?? []).some((p) => p.includes('ingressgateway')));
+        if (!named || gateway || operation.paths === undefined)
+          problems.push(
+            `AuthorizationPolicy admits ${admitted.join(', ')} beyond the sources named for control`,
+          );
+      }
+    }
+  }
   return problems;
 }
 
@@ -331,8 +397,10 @@ function istioProblems(manifests: Manifest[], delayMaxMs: number): string[] {
     for (const rule of ap.spec.rules as Rule[]) {
       const op = rule.to?.[0]?.operation; // no "to" admits every path
       const metricsOnly = op?.paths?.length === 1 && op.paths[0] === '/metrics';
-      const excludesMetrics = op?.notPaths?.includes('/metrics') === true;
-      if (!metricsOnly && !excludesMetrics)
+      const admitsMetrics =
+        op === undefined ||
+        (op.paths === undefined ? op.notPaths?.includes('/metrics') !== true : op.paths.includes('/metrics'));
+      if (!metricsOnly && admitsMetrics)
         problems.push('an AuthorizationPolicy rule admits /metrics to non-Prometheus callers');
     }
   }
