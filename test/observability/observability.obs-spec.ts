@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { CHART, render } from '../chart/support/helm';
 import { findAll, findOne, type Manifest } from '../chart/support/manifests';
+import { freePort } from '../support/free-port';
 import { ServerProcess } from '../support/server-process';
-import { sendLoad } from './support/load';
+import { keepLoading, sendLoad } from './support/load';
 import { PrometheusProcess } from './support/prometheus-process';
 
 jest.setTimeout(150_000);
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const NAMESPACE = 'demo';
 const REQUESTS = 400;
@@ -278,4 +281,121 @@ describe('the alert rules with promtool', () => {
 
 it('prometheus and promtool are the real binaries', () => {
   expect(execFileSync('prometheus', ['--version'], { encoding: 'utf8' })).toMatch(/prometheus, version 2\./);
+});
+
+describe('the alerts fire on a steered service and resolve after it (real Prometheus)', () => {
+  const WINDOW = '20s';
+  let server: ServerProcess;
+  let prometheus: PrometheusProcess;
+  let port: number;
+
+  /** The service as a pod would run it, control on, on the same port across restarts. */
+  const startService = (): Promise<ServerProcess> =>
+    ServerProcess.start({
+      CONTROL_ENABLED: 'true',
+      MAX_DELAY_MS: '5000',
+      PORT: String(port),
+      VERSION: 'steer-1.0',
+    });
+
+  beforeAll(async () => {
+    port = await freePort();
+    server = await startService();
+    // The chart's rules with their windows and `for` durations shortened through values.
+    const rule = findOne(
+      render(4, {
+        set: [
+          'prometheusRule.enabled=true',
+          `prometheusRule.window=${WINDOW}`,
+          'prometheusRule.for.highLatency=5s',
+          'prometheusRule.for.highErrorRatio=5s',
+          'prometheusRule.for.targetDown=5s',
+          'prometheusRule.for.absent=5s',
+        ],
+        setJson: ['prometheusRule.restartsThreshold=0'],
+      }),
+      'PrometheusRule',
+    );
+    const job = rule.metadata.name;
+    const config = {
+      global: { evaluation_interval: '1s' },
+      rule_files: ['rules.yaml'],
+      scrape_configs: [
+        {
+          job_name: 'steered',
+          scrape_interval: '1s',
+          static_configs: [
+            { targets: [`127.0.0.1:${port}`], labels: { namespace: NAMESPACE, pod: 'steered-0' } },
+          ],
+          relabel_configs: [{ target_label: 'job', replacement: job }],
+        },
+      ],
+    };
+    prometheus = await PrometheusProcess.start(stringify(config), {
+      'rules.yaml': stringify({ groups: rule.spec.groups }),
+    });
+    await prometheus.waitUntil(async () => (await prometheus.scalar('up')) === 1, 20_000, 'first scrape');
+  });
+
+  afterAll(async () => {
+    await (prometheus as PrometheusProcess | undefined)?.stop();
+    await (server as ServerProcess | undefined)?.stop();
+  });
+
+  const state = async (alert: string): Promise<string> => {
+    const answer = await prometheus.api<{ alerts: { labels: { alertname: string }; state: string }[] }>(
+      '/api/v1/alerts',
+    );
+    return answer.data.alerts.find((a) => a.labels.alertname === alert)?.state ?? 'inactive';
+  };
+  const until = (alert: string, wanted: string, timeoutMs: number): Promise<void> =>
+    prometheus.waitUntil(async () => (await state(alert)) === wanted, timeoutMs, `${alert} ${wanted}`);
+  const control = async (method: string, path: string, json?: unknown): Promise<void> => {
+    const answer = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers: json === undefined ? {} : { 'content-type': 'application/json' },
+      body: json === undefined ? undefined : JSON.stringify(json),
+    });
+    expect(answer.status).toBeLessThan(300);
+  };
+
+  it('HttpserverHighErrorRatio: inactive, firing under PUT /faults, resolved after DELETE /faults', async () => {
+    const load = keepLoading(`http://127.0.0.1:${port}/status/200`, 20, 120_000);
+    try {
+      await sleep(3000);
+      expect(await state('HttpserverHighErrorRatio')).toBe('inactive');
+      await control('PUT', '/faults', { errorRate: 0.5, status: 503 });
+      await until('HttpserverHighErrorRatio', 'firing', 45_000);
+      await control('DELETE', '/faults');
+      await until('HttpserverHighErrorRatio', 'inactive', 60_000);
+    } finally {
+      await load.stop();
+    }
+  });
+
+  it('HttpserverHighLatencyP95: firing under load on /delay/3, resolved once it stops', async () => {
+    expect(await state('HttpserverHighLatencyP95')).toBe('inactive');
+    const slow = keepLoading(`http://127.0.0.1:${port}/delay/3`, 20, 120_000);
+    try {
+      await until('HttpserverHighLatencyP95', 'firing', 45_000);
+    } finally {
+      await slow.stop();
+    }
+    // The service's own 0-2 s delay keeps the p95 under the threshold (DELAY_MAX_MS + 0.5 s).
+    const healthy = keepLoading(`http://127.0.0.1:${port}/`, 20, 120_000);
+    try {
+      await until('HttpserverHighLatencyP95', 'inactive', 60_000);
+    } finally {
+      await healthy.stop();
+    }
+  });
+
+  it('HttpserverRestarting: firing after a crash through POST /panic and a restart', async () => {
+    expect(await state('HttpserverRestarting')).toBe('inactive');
+    await control('POST', '/panic');
+    expect((await server.exit()).code).toBe(1);
+    // What the kubelet would do: start the container again, on the same port.
+    server = await startService();
+    await until('HttpserverRestarting', 'firing', 30_000);
+  });
 });
