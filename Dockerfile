@@ -24,7 +24,8 @@ RUN --mount=type=cache,target=/root/.npm \
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build
+# The build also writes the OpenAPI document; its generator needs dev dependencies, so it stays here.
+RUN npm run build && rm dist/app/endpoints/generate-openapi.*
 
 # --- production dependencies only (offline: prunes what deps installed) --------------------------
 FROM deps AS prod-deps
@@ -43,12 +44,15 @@ LABEL org.opencontainers.image.title="httpserver" \
       org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.licenses="Apache-2.0"
-# An empty VERSION makes the service report the version in package.json.
+# An empty VERSION makes the service report the version in package.json; GIT_COMMIT and
+# BUILD_TIME are what GET /version reports.
 # NODE_OPTIONS fixes V8's young generation at up to 8 MiB: sized from a pod's memory limit it is so
 # small that every delayed request is promoted, which costs throughput (docs/performance.md, "In a
 # pod"). Whoever sets NODE_OPTIONS should keep it.
 ENV NODE_ENV=production \
     VERSION="${VERSION}" \
+    GIT_COMMIT="${REVISION}" \
+    BUILD_TIME="${CREATED}" \
     PORT=8080 \
     NODE_OPTIONS="--max-semi-space-size=8"
 WORKDIR /app

@@ -7,11 +7,16 @@ if (argsA === undefined || argsB === undefined) {
   console.error("usage: bench/ab.sh '<node args A>' '<node args B>'");
   process.exit(2);
 }
-/** The delay off and the log to /dev/null, as in make bench. */
-const side = (args: string): Side => ({
-  args: args.split(/\s+/).filter(Boolean),
-  env: { DELAY_MAX_MS: '0' },
-});
+/** The delay off and the log to /dev/null, as in make bench; leading VAR=value words are its environment. */
+const side = (args: string): Side => {
+  const words = args.split(/\s+/).filter(Boolean);
+  const env: Record<string, string> = { DELAY_MAX_MS: '0' };
+  while (words[0] !== undefined && /^[A-Z_][A-Z0-9_]*=/.test(words[0])) {
+    const [name, ...value] = (words.shift() as string).split('=');
+    env[name as string] = value.join('=');
+  }
+  return { args: words, env };
+};
 const row = (...cells: (string | number)[]): string =>
   cells.map((cell) => String(cell).padStart(9)).join(' ');
 

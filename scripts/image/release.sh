@@ -45,8 +45,8 @@ case "$builder:$action" in
   podman:release | buildah:release)
     # buildah (1.28, Debian 12) keys its layer cache on a LABEL or ENV line's text, not on the build
     # arguments in it: a rebuild with a new VERSION and unchanged sources would keep the old
-    # VERSION, version label and revision. So the cached build is followed by an uncached step that
-    # sets them again; a multi-platform build is simply not cached.
+    # VERSION, GIT_COMMIT, BUILD_TIME and labels. So the cached build is followed by an uncached
+    # step that sets them again; a multi-platform build is simply not cached.
     if $multi; then
       "$builder" manifest rm "$IMAGE_REF" >/dev/null 2>&1 || true
       "$builder" build --format docker --no-cache --platform "$PLATFORM" --manifest "$IMAGE_REF" "${args[@]}" .
@@ -55,7 +55,7 @@ case "$builder:$action" in
       stamp=$(mktemp -d)
       printf '%s\n' "FROM $IMAGE_REF" \
         "LABEL org.opencontainers.image.version=\"${VERSION:-}\" org.opencontainers.image.revision=\"${REVISION:-}\" org.opencontainers.image.created=\"${CREATED:-}\" org.opencontainers.image.source=\"${SOURCE:-}\"" \
-        "ENV VERSION=\"${VERSION:-}\"" > "$stamp/Dockerfile"
+        "ENV VERSION=\"${VERSION:-}\" GIT_COMMIT=\"${REVISION:-}\" BUILD_TIME=\"${CREATED:-}\"" > "$stamp/Dockerfile"
       "$builder" build --format docker --no-cache --pull=never --quiet -t "$IMAGE_REF" "$stamp" >/dev/null
       rm -rf "$stamp"
     fi ;;

@@ -103,6 +103,12 @@ check "GET /healthz" "$(curl -s -o /dev/null -w '%{http_code}' "$url/healthz")" 
 headers=$(curl -s -D - -o /dev/null -H 'X-Image-Test: echo-me' "$url/")
 check "custom header echoed" "$(grep -i '^x-image-test:' <<<"$headers" | tr -d '\r')" "X-Image-Test: echo-me"
 check "Version is the build argument" "$(grep -i '^version:' <<<"$headers" | tr -d '\r')" "Version: $version"
+check "GET /version reports the commit the image was built from" \
+  "$(curl -s "$url/version" | python3 -c 'import json, sys; print(json.load(sys.stdin)["commit"])')" "$(git rev-parse HEAD)"
+check "GET /openapi.json serves the document the build generated" \
+  "$(curl -s "$url/openapi.json" | python3 -c 'import json, sys; print("/status/{codes}" in json.load(sys.stdin)["paths"])')" "True"
+check "@nestjs/swagger (build time only) is not in the image" \
+  "$(podman exec "$container" /nodejs/bin/node -e 'try { require.resolve("@nestjs/swagger"); console.log("present") } catch { console.log("absent") }')" "absent"
 check "root filesystem is read-only" "$(podman inspect --format '{{.HostConfig.ReadonlyRootfs}}' "$container")" "true"
 pid=$(podman inspect --format '{{.State.Pid}}' "$container")
 check "process runs as uid 65532" "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" "65532"
