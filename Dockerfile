@@ -29,7 +29,9 @@ RUN npm run build && rm dist/app/endpoints/generate-openapi.*
 
 # --- production dependencies only (offline: prunes what deps installed) --------------------------
 FROM deps AS prod-deps
-RUN npm prune --omit=dev --no-audit --no-fund --loglevel=error
+# --omit=optional too: @nestjs/terminus names @nestjs/swagger an optional peer, which makes swagger and
+# what it pulls in (TypeScript among them) "devOptional", and --omit=dev alone keeps those.
+RUN npm prune --omit=dev --omit=optional --no-audit --no-fund --loglevel=error
 
 # --- runtime -------------------------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE} AS runtime
