@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { createTestApp } from '../support/test-app';
 import { CHART, helm, type HelmMajor, render, ROOT, valueArgs } from './support/helm';
+import { GATEWAY_API_RELEASES, gatewayApiErrors } from './support/crd-schemas';
 import { type LabelledManifest, schemaErrors, unknownFieldErrors } from './support/k8s-schemas';
 import { findAll, findOne, type Manifest } from './support/manifests';
 import { semanticProblems } from './support/semantics';
@@ -18,6 +19,8 @@ const CASES: { name: string; files: string[] }[] = [
   { name: 'networkpolicy', files: [join(VALUES, 'networkpolicy.yaml')] },
   { name: 'istio', files: [join(VALUES, 'istio.yaml')] },
   { name: 'control', files: [join(VALUES, 'control.yaml')] },
+  { name: 'gateway-api', files: [join(VALUES, 'gateway-api.yaml')] },
+  { name: 'gateway-api-shared', files: [join(VALUES, 'gateway-api-shared.yaml')] },
 ];
 const HELMS: HelmMajor[] = [4, 3];
 /** The oldest Kubernetes the chart supports and the newest Helm 4 knows. */
@@ -94,6 +97,14 @@ describe('every rendered document', () => {
   it('has no unknown or misspelled field', () => {
     expect(unknownFieldErrors(documents, join(ROOT, 'test', 'chart', '.typed', 'rendered'))).toEqual([]);
   });
+
+  it.each(GATEWAY_API_RELEASES)(
+    'of the Gateway API passes the standard-channel CRD schemas of %s, strictly',
+    (release) => {
+      expect(documents.some(({ doc }) => doc.kind === 'HTTPRoute')).toBe(true);
+      expect(gatewayApiErrors(documents, release)).toEqual([]);
+    },
+  );
 });
 
 describe.each(renderings.map((r) => r.key))('%s', (key) => {
@@ -190,6 +201,81 @@ describe('what each values file turns on', () => {
     const policy = findOne(byKey('helm4 k8s1.35.0 networkpolicy'), 'NetworkPolicy');
     expect(policy.spec.ingress[0].from).toHaveLength(3);
     expect(policy.spec.ingress[0].ports).toEqual([{ port: 'http', protocol: 'TCP' }]);
+  });
+
+  it('gateway-api: the chart’s Gateway, a canary by header and by weight on a Service per track, HTTP redirected', () => {
+    const manifests = byKey('helm4 k8s1.35.0 gateway-api');
+    expect(kinds('gateway-api')).toEqual([
+      'Certificate',
+      'ConfigMap',
+      'Deployment',
+      'Deployment',
+      'Gateway',
+      'HTTPRoute',
+      'HTTPRoute',
+      'NetworkPolicy',
+      'Pod',
+      'PodDisruptionBudget',
+      'Service',
+      'Service',
+      'Service',
+      'ServiceAccount',
+    ]);
+    const [route, redirect] = findAll(manifests, 'HTTPRoute');
+    const [metrics, byHeader, byWeight] = route!.spec.rules;
+    expect(metrics.matches[0].path).toEqual({ type: 'PathPrefix', value: '/httpserver/metrics' });
+    expect(byHeader.matches[0].headers).toEqual([{ type: 'Exact', name: 'x-canary', value: 'always' }]);
+    expect(byHeader.backendRefs).toEqual([{ name: 'rel-httpserver-canary', port: 80 }]);
+    expect(byWeight.filters[0].urlRewrite.path).toEqual({
+      type: 'ReplacePrefixMatch',
+      replacePrefixMatch: '/',
+    });
+    expect(byWeight.backendRefs).toEqual([
+      { name: 'rel-httpserver-stable', port: 80, weight: 90 },
+      { name: 'rel-httpserver-canary', port: 80, weight: 10 },
+    ]);
+    expect(byWeight.timeouts).toEqual({ request: '15s' });
+    expect(route!.spec.parentRefs.map((p: { sectionName: string }) => p.sectionName)).toEqual([
+      'https-0',
+      'https-1',
+    ]);
+    expect(redirect!.spec.parentRefs.map((p: { sectionName: string }) => p.sectionName)).toEqual([
+      'http-0',
+      'http-1',
+    ]);
+    expect(redirect!.spec.rules).toEqual([
+      { filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] },
+    ]);
+    const gateway = findOne(manifests, 'Gateway');
+    expect(gateway.spec.gatewayClassName).toBe('istio');
+    expect(findOne(manifests, 'Certificate').spec).toMatchObject({
+      secretName: 'rel-httpserver-gateway-tls',
+      dnsNames: ['httpserver.example.com', 'www.httpserver.example.com'],
+    });
+    expect(findOne(manifests, 'NetworkPolicy').spec.ingress[0].from).toContainEqual({
+      podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'rel-httpserver' } },
+    });
+  });
+
+  it('gateway-api-shared: the platform’s Gateway, everything at /, and its namespace admitted', () => {
+    const manifests = byKey('helm4 k8s1.35.0 gateway-api-shared');
+    const route = findOne(manifests, 'HTTPRoute');
+    expect(route.spec.parentRefs).toEqual([
+      { name: 'shared', namespace: 'gateway-system', sectionName: 'https' },
+    ]);
+    const served = route.spec.rules.at(-1);
+    expect(served.matches).toEqual([{ path: { type: 'PathPrefix', value: '/' } }]);
+    expect(served.filters).toBeUndefined();
+    expect(findAll(manifests, 'Gateway')).toEqual([]);
+    expect(findOne(manifests, 'NetworkPolicy').spec.ingress[0].from).toContainEqual({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateway-system' } },
+    });
+  });
+
+  it('ingress: the cluster’s default IngressClass unless one is named, and no ingress-nginx annotation', () => {
+    const ingress = findOne(render(4, { set: ['ingress.enabled=true'] }), 'Ingress');
+    expect(ingress.spec.ingressClassName).toBeUndefined();
+    expect(ingress.metadata.annotations).toBeUndefined();
   });
 
   it('everything-on: the ServiceMonitor carries the selector labels, interval and relabelings', () => {

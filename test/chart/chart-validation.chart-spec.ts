@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { helm, type HelmMajor, render, ROOT, template } from './support/helm';
+import { GATEWAY_API_RELEASES, gatewayApiErrors } from './support/crd-schemas';
 import { schemaErrors, unknownFieldErrors } from './support/k8s-schemas';
-import { findOne, type Manifest, parseManifests } from './support/manifests';
+import { findAll, findOne, type Manifest, parseManifests } from './support/manifests';
 import { semanticProblems } from './support/semantics';
 
 jest.setTimeout(60_000);
@@ -30,6 +31,36 @@ describe('the manifest validator', () => {
     const errors = unknownFieldErrors(labelled(fixture('broken-virtualservice.yaml')), TYPED);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^VirtualService\/broken .*'"perTryTimout"' does not exist/);
+  });
+
+  it('rejects a typo inside an HTTPRoute rewrite (replacePrefixMatc), by the models and by each Gateway API release', () => {
+    const docs = labelled(fixture('broken-httproute.yaml'));
+    const errors = unknownFieldErrors(docs, TYPED);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^HTTPRoute\/broken .*'"replacePrefixMatc"' does not exist/);
+    for (const release of GATEWAY_API_RELEASES) {
+      expect(gatewayApiErrors(docs, release)).toEqual([
+        `HTTPRoute/broken: Gateway API ${release}: /spec/rules/0/filters/0/urlRewrite/path must NOT have additional properties (replacePrefixMatc)`,
+      ]);
+    }
+  });
+
+  it('rejects a field only the experimental channel has (HTTPRoute retry), which the models let through', () => {
+    const docs = labelled(fixture('experimental-httproute.yaml'));
+    expect(unknownFieldErrors(docs, TYPED)).toEqual([]);
+    expect(schemaErrors(docs)).toEqual([]);
+    for (const release of GATEWAY_API_RELEASES) {
+      expect(gatewayApiErrors(docs, release).join('\n')).toMatch(
+        /rules\/0 must NOT have additional properties \(retry\)/,
+      );
+    }
+  });
+
+  it('rejects a misspelled Gateway listener field and an unknown protocol', () => {
+    const docs = labelled(fixture('broken-gateway.yaml'));
+    const errors = gatewayApiErrors(docs, 'v1.6.1').join('\n');
+    expect(errors).toMatch(/listeners\/0 must NOT have additional properties \(allowedRoute\)/);
+    expect(unknownFieldErrors(docs, TYPED).join('\n')).toMatch(/'"allowedRoute"' does not exist/);
   });
 
   it('rejects wrong types, missing required fields and bad enums', () => {
@@ -188,6 +219,99 @@ describe('the Istio checks catch a broken rendering', () => {
   });
 });
 
+describe('the Gateway API checks catch a broken rendering', () => {
+  const served = new Set(['/livez', '/readyz', '/healthz', '/metrics']);
+  const broken = (mutate: (docs: Manifest[]) => void, file = 'gateway-api.yaml'): string[] => {
+    const docs = render(4, { valuesFiles: [join(__dirname, 'values', file)] });
+    mutate(docs);
+    return semanticProblems(docs, served);
+  };
+  const route = (docs: Manifest[]) => findAll(docs, 'HTTPRoute')[0]!;
+  const byWeight = (docs: Manifest[]) => route(docs).spec.rules.at(-1);
+  const service = (docs: Manifest[], name: string) =>
+    findAll(docs, 'Service').find((s) => s.metadata.name === name)!;
+  const listeners = (docs: Manifest[]) => findOne(docs, 'Gateway').spec.listeners;
+
+  it.each(['gateway-api.yaml', 'gateway-api-shared.yaml'])('passes %s as it renders', (file) => {
+    expect(broken(() => undefined, file)).toEqual([]);
+  });
+
+  it.each<[string, (docs: Manifest[]) => void, RegExp]>([
+    [
+      'a backendRef naming no Service',
+      (d) => (byWeight(d).backendRefs[0].name = 'rel-httpserver-blue'),
+      /backendRef rel-httpserver-blue is not a rendered Service/,
+    ],
+    [
+      'a backendRef port the Service lacks',
+      (d) => (byWeight(d).backendRefs[1].port = 8080),
+      /backendRef port 8080 is not a port of Service rel-httpserver-canary/,
+    ],
+    [
+      'a rewrite of another prefix than the path match',
+      (d) => byWeight(d).matches.push({ path: { type: 'PathPrefix', value: '/other' } }),
+      /ReplacePrefixMatch needs one PathPrefix match for every match/,
+    ],
+    [
+      'a rewrite to another path than /',
+      (d) => (byWeight(d).filters[0].urlRewrite.path.replacePrefixMatch = '/api'),
+      /the prefix must be rewritten to \//,
+    ],
+    [
+      'a timeout the longest request outlasts',
+      (d) => (byWeight(d).timeouts.request = '10s'),
+      /request timeout 10s does not exceed the longest request \(10000 ms\)/,
+    ],
+    [
+      'weights that do not add up to 100',
+      (d) => (byWeight(d).backendRefs[1].weight = 50),
+      /weights add up to 140, not 100/,
+    ],
+    [
+      'a track Service selecting both tracks',
+      (d) => delete service(d, 'rel-httpserver-canary').spec.selector.version,
+      /Service rel-httpserver-canary selects the pods of 2 tracks/,
+    ],
+    [
+      'two weighted Services on one track',
+      (d) => (service(d, 'rel-httpserver-canary').spec.selector.version = 'stable'),
+      /two weighted Services select the stable track/,
+    ],
+    [
+      '/metrics passed through',
+      (d) => route(d).spec.rules.shift(),
+      /\/httpserver\/metrics reaches the service's \/metrics/,
+    ],
+    [
+      'an HTTP listener for another host than the HTTPS ones',
+      (d) => (listeners(d)[1].hostname = 'other.example.com'),
+      /the HTTP and HTTPS listeners do not share host names/,
+    ],
+    [
+      'an HTTPS listener without a certificate',
+      (d) => delete listeners(d)[0].tls.certificateRefs,
+      /listener https-0 has no certificate/,
+    ],
+    [
+      'the route served on plain HTTP',
+      (d) => route(d).spec.parentRefs.push({ name: 'rel-httpserver', sectionName: 'http-0' }),
+      /serves on plain HTTP instead of redirecting/,
+    ],
+    [
+      'a listener the Gateway lacks',
+      (d) => (route(d).spec.parentRefs[0].sectionName = 'https-9'),
+      /names a listener the Gateway lacks/,
+    ],
+    [
+      'no redirect for plain HTTP',
+      (d) => d.splice(d.indexOf(findAll(d, 'HTTPRoute')[1]!), 1),
+      /nothing redirects its HTTP listeners to HTTPS/,
+    ],
+  ])('%s', (_name, mutate, expected) => {
+    expect(broken(mutate).join('\n')).toMatch(expected);
+  });
+});
+
 describe('the control checks catch a broken rendering', () => {
   const served = new Set(['/livez', '/readyz', '/healthz', '/metrics']);
   const broken = (mutate: (docs: Manifest[]) => void): string[] => {
@@ -272,6 +396,28 @@ describe.each<HelmMajor>([4, 3])('values checks with Helm %d', (major) => {
       'config.delayMinMs=3000',
       /config.delayMinMs \(3000\) must not exceed config.delayMaxMs \(2000\)/,
     ],
+    [
+      'an HTTPRoute timeout the longest request outlasts',
+      'httpRoute.enabled=true,gateway.enabled=true,httpRoute.timeout=10s',
+      /httpRoute.timeout \(10s\) must exceed the longest request, max\(config.delayMaxMs, config.maxDelayMs\) \+ faults.delayMs \(10000 ms\)/,
+    ],
+    [
+      'an HTTPRoute attached to no Gateway',
+      'httpRoute.enabled=true',
+      /httpRoute.parentRefs is empty and gateway.enabled is false/,
+    ],
+    [
+      'an HTTPRoute attached to two kinds of Gateway',
+      'httpRoute.enabled=true,gateway.enabled=true,httpRoute.parentRefs[0].name=shared',
+      /httpRoute.parentRefs names Gateways and gateway.enabled creates one/,
+    ],
+    ['a Gateway with no route', 'gateway.enabled=true', /gateway.enabled needs httpRoute.enabled/],
+    [
+      'the canary keys under istio.virtualService (moved to canary.*)',
+      'istio.virtualService.canary.weight=10',
+      /canary/,
+    ],
+    ['the ingress rewrite under its old name (now nginxRewrite)', 'ingress.rewrite.enabled=true', /rewrite/],
   ])('refuses %s with a clear message', (_name, assignment, expected) => {
     const result = helm(major, ['template', 'rel', join(ROOT, 'helm', 'httpserver'), '--set', assignment]);
     expect(result.status).not.toBe(0);

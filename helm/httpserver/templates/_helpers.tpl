@@ -87,3 +87,79 @@ app.kubernetes.io/part-of: httpserver
 {{- end }}
 {{- $total | int }}
 {{- end }}
+
+{{/*
+The longest a request may take in the service, in ms: the random delay or a /delay, whichever bound
+is higher, plus a fault delay. Route timeouts at the gateway must exceed it.
+*/}}
+{{- define "httpserver.longestRequestMs" -}}
+{{- add (max (int .Values.config.delayMaxMs) (int .Values.config.maxDelayMs)) (int .Values.faults.delayMs) }}
+{{- end }}
+
+{{/* Name of one track's own Service (httpRoute with a canary weighs one Service per track). */}}
+{{- define "httpserver.trackServiceName" -}}
+{{- printf "%s-%s" (include "httpserver.fullname" .root) .track | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "httpserver.gatewayTlsSecretName" -}}
+{{- default (printf "%s-gateway-tls" (include "httpserver.fullname" .)) .Values.gateway.tlsSecretName }}
+{{- end }}
+
+{{/*
+The parentRefs of the chart's HTTPRoutes: httpRoute.parentRefs, or the chart's own Gateway's
+listeners of one protocol ("https" for the service, "http" for the redirect), one per host name.
+*/}}
+{{- define "httpserver.httpRouteParents" -}}
+{{- $root := .root }}
+{{- if $root.Values.httpRoute.parentRefs }}
+{{- toYaml $root.Values.httpRoute.parentRefs }}
+{{- else }}
+{{- range $i, $_ := $root.Values.httpRoute.hostnames }}
+- group: gateway.networking.k8s.io
+  kind: Gateway
+  name: {{ include "httpserver.fullname" $root }}
+  sectionName: {{ printf "%s-%d" $.listener $i }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The filters of an HTTPRoute rule that serves the service under the path prefix given. */}}
+{{- define "httpserver.httpRouteRewrite" -}}
+{{- if ne . "/" -}}
+filters:
+  # /prefix and /prefix/anything reach the service as / and /anything.
+  - type: URLRewrite
+    urlRewrite:
+      path:
+        type: ReplacePrefixMatch
+        replacePrefixMatch: /
+{{- end }}
+{{- end }}
+
+{{/*
+The peers that stand for the gateway in the NetworkPolicy, as a YAML list: httpRoute.networkPolicyFrom;
+else the chart's own Gateway's pods, by the label Gateway API implementations put on the pods they
+run for a Gateway (GEP-1762); else the namespaces of the Gateways parentRefs names.
+*/}}
+{{- define "httpserver.gatewayPeers" -}}
+{{- $r := .Values.httpRoute }}
+{{- if not $r.enabled }}
+[]
+{{- else if $r.networkPolicyFrom }}
+{{- toYaml $r.networkPolicyFrom }}
+{{- else if not $r.parentRefs }}
+- podSelector:
+    matchLabels:
+      gateway.networking.k8s.io/gateway-name: {{ include "httpserver.fullname" . }}
+{{- else }}
+{{- $namespaces := list }}
+{{- range $r.parentRefs }}
+{{- $namespaces = append $namespaces (default $.Release.Namespace .namespace) }}
+{{- end }}
+{{- range $namespaces | uniq }}
+- namespaceSelector:
+    matchLabels:
+      kubernetes.io/metadata.name: {{ . }}
+{{- end }}
+{{- end }}
+{{- end }}

@@ -8,7 +8,9 @@ rendered, includes it once.
 - control.* only with control.enabled; its port differs from the service's and is what a
   NetworkPolicy restricts.
 - An HPA needs a target.
-- Istio's route timeouts exceed the longest delay, else every slow request would be cut.
+- Istio's route timeouts exceed the longest delay, else every slow request would be cut; the
+  HTTPRoute's exceeds the longest request (/delay and a fault delay included).
+- The HTTPRoute attaches to a Gateway: the platform's (parentRefs) or the chart's, not both.
 */}}
 {{- define "httpserver.validate" -}}
 {{- $c := .Values.config }}
@@ -38,6 +40,22 @@ rendered, includes it once.
 {{- $a := .Values.autoscaling }}
 {{- if and $a.enabled (not (or $a.targetCPUUtilizationPercentage $a.targetMemoryUtilizationPercentage)) }}
 {{- fail "autoscaling needs targetCPUUtilizationPercentage or targetMemoryUtilizationPercentage" }}
+{{- end }}
+{{- $r := .Values.httpRoute }}
+{{- if and .Values.gateway.enabled (not $r.enabled) }}
+{{- fail "gateway.enabled needs httpRoute.enabled: the Gateway would route nothing" }}
+{{- end }}
+{{- if $r.enabled }}
+{{- $longest := include "httpserver.longestRequestMs" . | int }}
+{{- if le (include "httpserver.durationMs" $r.timeout | int) $longest }}
+{{- fail (printf "httpRoute.timeout (%s) must exceed the longest request, max(config.delayMaxMs, config.maxDelayMs) + faults.delayMs (%d ms)" $r.timeout $longest) }}
+{{- end }}
+{{- if and (not $r.parentRefs) (not .Values.gateway.enabled) }}
+{{- fail "httpRoute.parentRefs is empty and gateway.enabled is false: name the Gateway the route attaches to" }}
+{{- end }}
+{{- if and $r.parentRefs .Values.gateway.enabled }}
+{{- fail "httpRoute.parentRefs names Gateways and gateway.enabled creates one: leave parentRefs empty to attach to the chart's Gateway" }}
+{{- end }}
 {{- end }}
 {{- if .Values.istio.enabled }}
 {{- $vs := .Values.istio.virtualService }}

@@ -18,6 +18,8 @@ import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/
 import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
 import { PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication';
 import { Telemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry';
+import { Gateway as GatewayApiGateway } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway';
+import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import ts from 'typescript';
 import type { Manifest } from './manifests';
 
@@ -37,6 +39,7 @@ function kind(module: string, ModelClass: new (data: never) => Model): Kind {
 }
 
 const ISTIO = '@kubernetes-models/istio';
+const GATEWAY_API = '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1';
 const PROMETHEUS_OPERATOR = '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 
 /** Every kind the chart may render. A document of any other kind fails validation. */
@@ -79,6 +82,9 @@ const KINDS: Record<string, Kind> = {
     AuthorizationPolicy,
   ),
   'telemetry.istio.io/v1/Telemetry': kind(`${ISTIO}/telemetry.istio.io/v1/Telemetry`, Telemetry),
+  // The models follow the experimental channel; crd-schemas.ts holds the chart to the standard one.
+  'gateway.networking.k8s.io/v1/Gateway': kind(`${GATEWAY_API}/Gateway`, GatewayApiGateway),
+  'gateway.networking.k8s.io/v1/HTTPRoute': kind(`${GATEWAY_API}/HTTPRoute`, HTTPRoute),
   'cert-manager.io/v1/Certificate': kind(
     '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate',
     Certificate,

@@ -24,6 +24,13 @@ export function findAll(manifests: Manifest[], kind: string): Manifest[] {
   return manifests.filter((m) => m.kind === kind);
 }
 
+/** The Service of the whole release; with a canary and an HTTPRoute, each track has one more (label version). */
+export function mainService(manifests: Manifest[]): Manifest {
+  const found = findAll(manifests, 'Service').filter((s) => s.metadata.labels?.version === undefined);
+  if (found.length !== 1) throw new Error(`expected one Service without a track, found ${found.length}`);
+  return found[0]!;
+}
+
 export function findOne(manifests: Manifest[], kind: string): Manifest {
   const found = findAll(manifests, kind);
   if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}`);

@@ -1,5 +1,6 @@
 import { CONTROL_ROUTES } from '../../../src/common/http/routes';
-import { findAll, findOne, type Manifest } from './manifests';
+import { gatewayApiProblems } from './gateway-api-semantics';
+import { findAll, findOne, type Manifest, mainService } from './manifests';
 
 /** Minimum time the grace period must leave beyond drain + longest delay, for the handler and the log flush. */
 export const GRACE_MARGIN_MS = 5000;
@@ -33,14 +34,19 @@ export function semanticProblems(manifests: Manifest[], servedPaths: ReadonlySet
     problems.push(text);
   };
 
-  const service = findOne(manifests, 'Service');
+  const service = mainService(manifests);
   const deployments = findAll(manifests, 'Deployment');
   const deployment =
     deployments.find((d) => d.metadata.labels?.version === 'stable') ?? findOne(manifests, 'Deployment');
   for (const other of deployments.filter((d) => d !== deployment)) {
     for (const found of semanticProblems(
-      // Its pod-level checks only; the Istio checks already see every Deployment.
-      [...manifests.filter((m) => m.kind !== 'Deployment' && !m.apiVersion.includes('istio.io')), other],
+      // Its pod-level checks only; the Istio and Gateway API checks already see every Deployment.
+      [
+        ...manifests.filter(
+          (m) => m.kind !== 'Deployment' && !/istio\.io|gateway\.networking\.k8s\.io/.test(m.apiVersion),
+        ),
+        other,
+      ],
       servedPaths,
     )) {
       problem(`${other.metadata.name}: ${found}`);
@@ -206,6 +212,7 @@ export function semanticProblems(manifests: Manifest[], servedPaths: ReadonlySet
       problem(`topology spread on ${spread.topologyKey} does not select the pods`);
   }
   problems.push(...istioProblems(manifests, Number(config.DELAY_MAX_MS)));
+  problems.push(...gatewayApiProblems(manifests, config));
   problems.push(...controlProblems(manifests, config, app, portByName));
   return problems;
 }
@@ -305,12 +312,15 @@ function firstRouteFor(routes: HttpRoute[], path: string): HttpRoute | undefined
   );
 }
 
+const istioGateways = (manifests: Manifest[]): Manifest[] =>
+  findAll(manifests, 'Gateway').filter((g) => g.apiVersion.startsWith('networking.istio.io/'));
+
 /** Checks between the Istio resources, the Service and the pods. */
 function istioProblems(manifests: Manifest[], delayMaxMs: number): string[] {
   const problems: string[] = [];
   const virtualServices = findAll(manifests, 'VirtualService');
   if (virtualServices.length === 0) return problems;
-  const service = findOne(manifests, 'Service');
+  const service = mainService(manifests);
   const namespace = 'demo';
   const serviceHosts = new Set([
     service.metadata.name,
@@ -331,7 +341,7 @@ function istioProblems(manifests: Manifest[], delayMaxMs: number): string[] {
     ),
   );
   const gateways = new Set(
-    findAll(manifests, 'Gateway').flatMap((g) => [g.metadata.name, `${namespace}/${g.metadata.name}`]),
+    istioGateways(manifests).flatMap((g) => [g.metadata.name, `${namespace}/${g.metadata.name}`]),
   );
 
   for (const rule of rules) {
@@ -412,7 +422,7 @@ function istioProblems(manifests: Manifest[], delayMaxMs: number): string[] {
         problems.push('sampling percentage out of 0-100');
     }
   }
-  for (const gateway of findAll(manifests, 'Gateway')) {
+  for (const gateway of istioGateways(manifests)) {
     type Server = {
       port: { number: number; protocol: string };
       tls?: { mode?: string; credentialName?: string; httpsRedirect?: boolean };
