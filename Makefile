@@ -6,7 +6,7 @@ SHELL := /bin/bash
 WITH_NODE := ./scripts/with-node.sh
 SOURCES := $(shell find src -name '*.ts' ! -name '*.spec.ts') tsconfig.json tsconfig.build.json package.json
 
-.PHONY: help setup run test build lint format typecheck unit e2e clean release push test-image chart-test deploy destroy test-observability bench
+.PHONY: help setup run test build lint format typecheck unit e2e clean release push test-image chart-test chart-run deploy destroy test-observability bench
 
 # Container image (see README "Container image"). Override any of these on the command line.
 REGISTRY ?= localhost
@@ -86,6 +86,9 @@ test-image: ## Build the real Dockerfile with buildah and test the image with po
 chart-test: build ## Lint, render and validate the Helm chart with Helm 3 and 4 (no cluster needed)
 	./scripts/ensure-helm.sh 4 >/dev/null && ./scripts/ensure-helm.sh 3 >/dev/null
 	$(WITH_NODE) npm run --silent test:chart
+
+chart-run: setup ## Run the chart's rendered pod with podman kube play and check it (image from make test-image)
+	./scripts/chart/chart-run.sh
 
 test-observability: build ## A real Prometheus scrapes the service: p95, dashboard queries, alert rules (needs prometheus)
 	@command -v prometheus >/dev/null && command -v promtool >/dev/null || \
