@@ -4,9 +4,8 @@ import { createLogger } from './common/logging/create-logger';
 import { writeFatalLine } from './common/logging/fatal-line';
 
 /**
- * The entry point: configuration, then tracing, then the application. Tracing patches http and
- * Express as they load, so the application is imported only once tracing runs; without an OTLP
- * endpoint the OpenTelemetry SDK is not loaded at all.
+ * The entry point: configuration, then tracing, then the application. Without an OTLP endpoint
+ * the OpenTelemetry SDK is not loaded at all.
  */
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -34,6 +34,28 @@ describe('abusive clients', () => {
     }
   });
 
+  it('a burst of 1500 connections while it is busy waits in the listen backlog, none for a SYN retry', async () => {
+    // Stopped, the process accepts nothing: the kernel queues completed connections up to the
+    // backlog and drops the rest, whose clients retry a second later. Node's default was 511.
+    const server = await ServerProcess.start();
+    const sockets: Socket[] = [];
+    try {
+      server.signal('SIGSTOP');
+      let connected = 0;
+      for (let i = 0; i < 1500; i++) {
+        const socket = connect(server.port, '127.0.0.1', () => connected++);
+        socket.on('error', () => undefined);
+        sockets.push(socket);
+      }
+      await sleep(800);
+      expect(connected).toBe(1500);
+    } finally {
+      server.signal('SIGCONT');
+      for (const socket of sockets) socket.destroy();
+      await server.stop();
+    }
+  });
+
   it('clients that pipeline requests and never read the answers do not pin memory', async () => {
     // The delay keeps every accepted request alive for 2 s: without the per-connection bound these
     // 100 connections held about 300 MiB of live heap.

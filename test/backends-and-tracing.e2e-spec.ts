@@ -59,15 +59,19 @@ describe.each(OTLP_PROTOCOLS)(
       expect(s2!.server!.parentSpanId).toBe(s1!.client!.spanId);
       // Every span of the request is in the one trace.
       expect(spans.every((s) => s.traceId === traceId)).toBe(true);
-      // Express spans exist under each server span: tracing was loaded before Nest and Express.
+      // Each server span is named after its route, and is the request's only span besides the
+      // backend calls: no span per Express layer.
       for (const [name, { server }] of [
         ['service0', s0!],
         ['service1', s1!],
         ['service2', s2!],
       ] as const) {
-        const express = spans.filter((s) => s.service === name && s.attributes['express.type'] !== undefined);
-        expect(express.length).toBeGreaterThan(0);
-        expect(express.some((s) => s.parentSpanId === server!.spanId)).toBe(true);
+        expect({ name: server!.name, route: server!.attributes['http.route'] }).toEqual({
+          name: 'GET /',
+          route: '/',
+        });
+        const own = spans.filter((s) => s.service === name);
+        expect(own).toHaveLength(name === 'service2' ? 1 : 2);
       }
 
       // x-request-id reached the last service, and every access-log line names the trace.
@@ -116,6 +120,41 @@ describe.each(OTLP_PROTOCOLS)(
       });
       expect(res.status).toBe(200);
       await expectOneTrace(traceId, callerSpanId, 'trace-b3s-1');
+    });
+
+    it('names a server span after its route template, with the HTTP attributes', async () => {
+      const traceId = hex(16);
+      await chain[2]!.get('/status/201', { traceparent: `00-${traceId}-${hex(8)}-01`, 'user-agent': 'e2e' });
+      const [server] = (await receiver.waitForTrace(traceId, (spans) => spans.length > 0)).filter(
+        (s) => s.kind === SERVER,
+      );
+      expect({ name: server!.name, attributes: server!.attributes }).toMatchObject({
+        name: 'GET /status/:codes',
+        attributes: {
+          'http.route': '/status/:codes',
+          'http.request.method': 'GET',
+          'http.response.status_code': 201,
+          'url.path': '/status/201',
+          'url.scheme': 'http',
+          'user_agent.original': 'e2e',
+        },
+      });
+    });
+
+    it('passes an unsampled parent on as received, exporting nothing, the trace id in every access line', async () => {
+      const unsampled = hex(16);
+      await chain[0]!.get('/', {
+        traceparent: `00-${unsampled}-${hex(8)}-00`,
+        'x-request-id': 'unsampled-1',
+      });
+      for (const service of chain) {
+        const line = await service.waitForLine(
+          (l) => l.reqId === 'unsampled-1' && l.msg === 'request completed',
+        );
+        expect(line.trace_id).toBe(unsampled);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(receiver.spans.filter((s) => s.traceId === unsampled)).toEqual([]);
     });
 
     it('does not trace probes and scrapes', async () => {

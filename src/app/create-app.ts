@@ -4,14 +4,19 @@ import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import type { AppConfig, TrustProxy } from '../common/config/app-config';
+import type { Tracing } from '../common/tracing/start-tracing';
 import { HttpServerAdapter } from './request-path/http-server.adapter';
 import { installRequestPath } from './request-path/request-path';
 
 /** Builds the application (not yet listening). */
-export async function createApp(config: AppConfig, logger: Logger): Promise<NestExpressApplication> {
+export async function createApp(
+  config: AppConfig,
+  logger: Logger,
+  tracing?: Tracing,
+): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(config, logger),
-    new HttpServerAdapter(config.server, logger),
+    new HttpServerAdapter(config.server, logger, tracing?.traceRequests),
     // Nest's start-up messages wait for the pino logger instead of printing as plain text.
     { bufferLogs: true },
   );

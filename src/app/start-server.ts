@@ -23,7 +23,7 @@ export async function startServer(config: AppConfig, logger: Logger, tracing?: T
   process.on('unhandledRejection', fatal('unhandled promise rejection'));
 
   try {
-    const app = await createApp(config, logger);
+    const app = await createApp(config, logger, tracing);
     installGracefulShutdown(app, config, logger, tracing);
     await (config.host === undefined ? app.listen(config.port) : app.listen(config.port, config.host));
     await listenForControl(app.getHttpServer(), config, app.get(LifecycleState));

@@ -44,11 +44,14 @@ const GRPC_EXPORT = '/opentelemetry.proto.collector.trace.v1.TraceService/Export
 
 const hex = (id: string | Uint8Array | undefined): string =>
   id === undefined ? '' : typeof id === 'string' ? id : Buffer.from(id).toString('hex');
-const valueOf = (v: Attribute['value']): unknown =>
-  v?.stringValue ??
-  (v?.intValue === undefined ? undefined : Number(v.intValue)) ??
-  v?.boolValue ??
-  v?.doubleValue;
+/** The field that is set: protobufjs keeps the unset ones as defaults ("", 0) on the prototype. */
+const valueOf = (v: Attribute['value']): unknown => {
+  const own = (field: keyof NonNullable<Attribute['value']>) => v !== undefined && Object.hasOwn(v, field);
+  if (own('stringValue')) return v?.stringValue;
+  if (own('intValue')) return Number(v?.intValue);
+  if (own('boolValue')) return v?.boolValue;
+  return v?.doubleValue;
+};
 
 /**
  * An OTLP trace receiver on 127.0.0.1 that really decodes what it is sent: OTLP/HTTP with JSON,

@@ -1,5 +1,5 @@
 import { context, trace } from '@opentelemetry/api';
-import { getRPCMetadata } from '@opentelemetry/core';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { Request } from 'express';
 import type { Logger } from 'pino';
 import { PROBE_AND_SCRAPE_ROUTES } from '../../common/http/routes';
@@ -39,12 +39,15 @@ export interface Rejection {
 }
 
 /**
- * The request's HTTP server span, which the http instrumentation keeps in the context's RPC
- * metadata (the active span is Express's). Undefined without tracing.
+ * The ids of the request's server span, for the access line; records its route, which names the
+ * span when it ends ("GET /status/:codes", attribute http.route; trace-requests.ts). Undefined
+ * without tracing.
  */
-export function currentTraceIds(): TraceIds | undefined {
+export function traceRequest(route: string | undefined): TraceIds | undefined {
   const active = context.active();
-  const span = (getRPCMetadata(active)?.span ?? trace.getSpan(active))?.spanContext();
+  const rpc = getRPCMetadata(active);
+  if (route !== undefined && rpc?.type === RPCType.HTTP) rpc.route = route;
+  const span = (rpc?.span ?? trace.getSpan(active))?.spanContext();
   return span === undefined ? undefined : { trace_id: span.traceId, span_id: span.spanId };
 }
 

@@ -1,25 +1,29 @@
 import { ExpressAdapter } from '@nestjs/platform-express';
-import express from 'express';
-import type { RequestListener } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../common/config/app-config';
+import type { TraceRequests } from '../../common/tracing/trace-requests';
 import { createHttpServer } from './request-path';
+
+/**
+ * Connections the kernel holds until the service accepts them. With Node's default, 511, a burst
+ * of 1500 connections had 512 connected and the rest waiting for their SYN retry a second or more
+ * later (test/abusive-clients.e2e-spec.ts). Linux caps it at net.core.somaxconn, 4096 by default.
+ */
+export const LISTEN_BACKLOG = 4096;
 
 /**
  * Nest's Express adapter with the service's own HTTP server (request-path.ts): Nest's adapter
  * calls createServer() without options, and some settings, like the timeout check interval, can
- * only be given there.
- *
- * It creates the Express instance itself too: Nest loads express through an ESM import, which
- * OpenTelemetry's require hook does not see, so Express would go untraced. Our require('express')
- * is seen and patches the module that Nest shares.
+ * only be given there; and it listens with the service's backlog.
  */
 export class HttpServerAdapter extends ExpressAdapter {
   constructor(
     private readonly limits: AppConfig['server'],
     private readonly connectionLogger: Logger,
+    private readonly traceRequests?: TraceRequests,
   ) {
-    super(express());
+    super();
   }
 
   override initHttpServer(): void {
@@ -27,6 +31,14 @@ export class HttpServerAdapter extends ExpressAdapter {
       this.getInstance<RequestListener>(),
       this.limits,
       this.connectionLogger,
+      this.traceRequests,
     );
+  }
+
+  /** Nest calls this as listen(port, [host,] callback). */
+  override listen(port: string | number, ...rest: unknown[]): Server {
+    const callback = rest.pop() as () => void;
+    const host = typeof rest[0] === 'string' ? rest[0] : undefined;
+    return this.getHttpServer().listen({ port: Number(port), host, backlog: LISTEN_BACKLOG }, callback);
   }
 }

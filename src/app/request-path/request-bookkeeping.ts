@@ -11,7 +11,7 @@ import { LifecycleState } from '../../common/lifecycle/lifecycle-state';
 import {
   AccessLog,
   CLIENT_CLOSED_REQUEST,
-  currentTraceIds,
+  traceRequest,
   type RequestRecord,
   type Rejection,
 } from './access-log';
@@ -61,7 +61,9 @@ export class RequestBookkeeping {
     const tracked = res as TrackedResponse;
     const existing = tracked[RECORD];
     if (existing !== undefined) {
-      if (route !== UNMATCHED_ROUTE) existing.route = route;
+      if (route === UNMATCHED_ROUTE) return;
+      existing.route = route;
+      if (this.tracing) traceRequest(route);
       return;
     }
     const record: RequestRecord = {
@@ -71,7 +73,7 @@ export class RequestBookkeeping {
       delayMs: 0,
       reason: undefined,
       change: undefined,
-      trace: this.tracing ? currentTraceIds() : undefined,
+      trace: this.tracing ? traceRequest(route === UNMATCHED_ROUTE ? undefined : route) : undefined,
     };
     tracked[RECORD] = record;
     (req as IdentifiedRequest).id = record.requestId;

@@ -3,6 +3,7 @@ import { raw } from 'express';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../common/config/app-config';
+import type { TraceRequests } from '../../common/tracing/trace-requests';
 import { OpenConnections } from '../../common/lifecycle/open-connections';
 import { createClientErrorHandler } from './answer-client-error';
 import { BODY_LIMIT_BYTES } from './body-limit';
@@ -26,12 +27,18 @@ const ECHO_PATH = '/echo';
 /** How often Node checks HEADERS_TIMEOUT_MS and REQUEST_TIMEOUT_MS; at its default, 30 s, a slow client overstays. */
 const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
-export function createHttpServer(app: RequestListener, limits: AppConfig['server'], logger: Logger): Server {
+export function createHttpServer(
+  app: RequestListener,
+  limits: AppConfig['server'],
+  logger: Logger,
+  traceRequests?: TraceRequests,
+): Server {
   // 1. Node's HTTP parser: a request head of at most 16 KiB; HEADERS_TIMEOUT_MS for the head and
   //    REQUEST_TIMEOUT_MS for the whole request; idle keep-alive connections closed after
-  //    KEEP_ALIVE_TIMEOUT_MS. The Host field is checked in step 5, in the service's error shape.
+  //    KEEP_ALIVE_TIMEOUT_MS. The Host field is checked in step 6, in the service's error shape.
   // 2. At most 64 requests in flight per connection (bound-pipelining.ts).
-  const listener = boundPipelining(app, logger);
+  // 3. With tracing on, a server span around the rest (trace-requests.ts).
+  const listener = boundPipelining(traceRequests === undefined ? app : traceRequests(app), logger);
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -42,8 +49,8 @@ export function createHttpServer(app: RequestListener, limits: AppConfig['server
     },
     listener,
   );
-  // 3. Expect: 100-continue gets "100 Continue" unless the declared body is over the limit; any
-  //    other expectation goes on to step 5, which answers 417.
+  // 4. Expect: 100-continue gets "100 Continue" unless the declared body is over the limit; any
+  //    other expectation goes on to step 6, which answers 417.
   server.on('checkContinue', (req, res) => {
     if (!declaresOversizedBody(req)) res.writeContinue();
     listener(req, res);
@@ -57,25 +64,25 @@ export function installRequestPath(app: NestExpressApplication): void {
   const server: Server = app.getHttpServer();
   // Every connection is tracked, so that a shutdown can end requests that stall (open-connections.ts).
   server.on('connection', app.get(OpenConnections).track);
-  // 4. What the parser refuses, and requests that stall or are abandoned: 400, 408, 413, 414, 431 in
+  // 5. What the parser refuses, and requests that stall or are abandoned: 400, 408, 413, 414, 431 in
   //    the error shape, or 499, logged and counted (answer-client-error.ts); CONNECT: 405
   //    (refuse-connect.ts).
   server.on('clientError', createClientErrorHandler(bookkeeping));
   server.on('connect', createConnectRefusal(bookkeeping));
-  // 5. The request screen, the first middleware: the HTTP version (505), Host (400), Expect (417),
+  // 6. The request screen, the first middleware: the HTTP version (505), Host (400), Expect (417),
   //    a declared body over 100 KiB (413). A request with a body has its bookkeeping opened here,
   //    so a body that stalls is counted and timed (screen-request.ts).
   app.use(createRequestScreen(bookkeeping));
-  // 6. The body: POST /echo reads any body raw; the rest go to Nest's JSON and urlencoded parsers,
+  // 7. The body: POST /echo reads any body raw; the rest go to Nest's JSON and urlencoded parsers,
   //    which Nest adds when the application initialises and which skip a body already read. All
-  //    stop at 100 KiB (413). Then Express's router: an unknown route is a 404 for step 8.
+  //    stop at 100 KiB (413). Then Express's router: an unknown route is a 404 for step 9.
   app.use(ECHO_PATH, raw({ type: () => true, limit: BODY_LIMIT_BYTES }));
-  // 7. The one global interceptor: it opens the request's bookkeeping (request id, header echo,
+  // 8. The one global interceptor: it opens the request's bookkeeping (request id, header echo,
   //    Version, the in-flight count, the timer), then runs the handler after the random delay
   //    (request.interceptor.ts, request-bookkeeping.ts, random-delay.ts).
   app.useGlobalInterceptors(app.get(RequestInterceptor));
-  // 8. Every exception, answered in the one error shape (error-response.filter.ts, describe-error.ts).
+  // 9. Every exception, answered in the one error shape (error-response.filter.ts, describe-error.ts).
   app.useGlobalFilters(app.get(ErrorResponseFilter));
-  // 9. When the response closes, sent or abandoned (499): the latency histogram and one access line
+  // 10. When the response closes, sent or abandoned (499): the latency histogram and one access line
   //    (request-bookkeeping.ts, access-log.ts).
 }

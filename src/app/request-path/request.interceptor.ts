@@ -15,7 +15,7 @@ import { afterDelay, createDelayPicker } from './random-delay';
 import { RequestBookkeeping } from './request-bookkeeping';
 
 /**
- * The one global interceptor (request-path.ts, step 7): opens the request's bookkeeping, which
+ * The one global interceptor (request-path.ts, step 8): opens the request's bookkeeping, which
  * echoes the headers, sets Version and X-Request-Id and starts the timer, then runs the handler
  * after the random delay. An injected fault adds its wait and may fail the request instead.
  * Probes, scrapes and the control endpoints are never delayed nor faulted; /delay waits its own time.
