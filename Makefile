@@ -96,12 +96,12 @@ test-observability: build ## A real Prometheus scrapes the service: p95, dashboa
 	./scripts/ensure-helm.sh 4 >/dev/null
 	$(WITH_NODE) npm run --silent test:observability
 
-bench: build ## Benchmark against bare node:http and plain NestJS, also in a pod-sized memory cgroup; writes bench/results/ (about 11 minutes)
+bench: build ## Side-by-side ratios against the floor, tracing cost, one pod's capacity; writes bench/results/ (about 4 minutes, BENCH_FULL=1 about 20)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  { echo "installing wrk (apt-get install wrk)"; apt-get install -y -qq wrk >/dev/null || \
 	    { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }; } || \
 	  { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
-	$(WITH_NODE) node bench/run.mts
+	$(WITH_NODE) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON bench/run.mts
 
 deploy: ## helm upgrade --install the chart with the image from make release (needs a cluster)
 	$(HELM) upgrade --install $(RELEASE) helm/httpserver --namespace $(NAMESPACE) --create-namespace \

@@ -15,7 +15,7 @@ const side = (args: string): Side => {
     const [name, ...value] = (words.shift() as string).split('=');
     env[name as string] = value.join('=');
   }
-  return { args: words, env };
+  return { args: words, env, headers: process.env.AB_HEADER === undefined ? [] : [process.env.AB_HEADER] };
 };
 const row = (...cells: (string | number)[]): string =>
   cells.map((cell) => String(cell).padStart(9)).join(' ');

@@ -1,6 +1,6 @@
 // The one Markdown table writer of the benchmark's report.
 import type { Concurrency, Row } from './scenarios.mts';
-import { fmt } from './scenarios.mts';
+import { CLIENT_TIMEOUT_SECONDS, fmt } from './scenarios.mts';
 
 /** A Markdown table: the header row, the separator, then one line per row. */
 export function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string[] {
@@ -28,7 +28,7 @@ export function throughputTable(rows: readonly Row[], extra: (string | number)[]
   );
 }
 
-/** Errors, overhead, memory and event-loop lag of each server under many delayed connections. */
+/** Rate, CPU, errors, overhead, client latency, memory and event-loop lag under many delayed connections. */
 export function concurrencyTable(
   title: string,
   rows: readonly Concurrency[],
@@ -37,20 +37,24 @@ export function concurrencyTable(
   return table(
     [
       title,
-      'requests',
-      'errors and timeouts',
-      'overhead p50 ms',
-      'overhead p99 ms',
+      'connections',
+      'req/s',
+      'CPU (cores)',
+      `errors (incl. over ${CLIENT_TIMEOUT_SECONDS} s)`,
+      'overhead p50 / p99 ms',
+      'client latency p99 / max s',
       'peak RSS MiB',
       'event-loop lag p99 / max ms',
     ],
     [
       ...rows.map((r) => [
         r.server,
-        r.requests,
+        r.connections,
+        fmt(r.rps),
+        fmt(r.cpuCores, 2),
         r.errors,
-        fmt(r.overheadP50Ms),
-        fmt(r.overheadP99Ms),
+        `${fmt(r.overheadP50Ms)} / ${fmt(r.overheadP99Ms)}`,
+        `${fmt(r.latencyP99Ms / 1000, 1)} / ${fmt(r.latencyMaxMs / 1000, 1)}`,
         fmt(r.peakRssMiB),
         `${fmt(r.eventLoopLagP99Ms)} / ${fmt(r.eventLoopLagMaxMs)}`,
       ]),

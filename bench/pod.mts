@@ -1,9 +1,7 @@
-// The pod scenarios of make bench: the same servers in a memory cgroup with the chart's memory
-// limit, where Node sizes V8's heap from that limit as it does in the pod.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
-import { podCgroup, ROOT } from './servers.mts';
+// BENCH_FULL=1: the image's NODE_OPTIONS against V8's own heap sizing, in a cgroup shaped like the
+// chart's pod, where Node sizes V8's heap from the memory limit as it does in the pod.
+import { makePodCgroup } from '../test/support/pod-cgroup.ts';
+import { CHART_LIMITS } from './capacity.mts';
 import { concurrencyTable, throughputTable } from './markdown.mts';
 import {
   CEILINGS,
@@ -18,17 +16,6 @@ import {
   type Row,
 } from './scenarios.mts';
 
-/** The chart's default memory limit in MiB (helm/httpserver/values.yaml, resources.limits.memory). */
-const CHART_MEMORY_LIMIT_MIB = (() => {
-  const values = parse(readFileSync(join(ROOT, 'helm/httpserver/values.yaml'), 'utf8')) as {
-    resources: { limits: { memory: string } };
-  };
-  const match = /^(\d+)Mi$/.exec(values.resources.limits.memory);
-  if (match === null)
-    throw new Error(`resources.limits.memory is not in Mi: ${values.resources.limits.memory}`);
-  return Number(match[1]);
-})();
-
 /** Without the image's NODE_OPTIONS, V8 sizes its heap by itself: from the memory limit, in a pod. */
 const NODE_OPTIONS_UNSET = { NODE_OPTIONS: '' };
 
@@ -40,22 +27,20 @@ export interface Pod {
 }
 
 /**
- * The same scenarios in a memory cgroup with the chart's memory limit, where Node sizes V8's heap
- * from that limit as it does in the pod: httpserver with and without the image's NODE_OPTIONS, and
- * the ceilings that bound it (with Node's defaults). The CPU stays one pinned core, not the chart's
- * CPU limit.
+ * httpserver with and without the image's NODE_OPTIONS in the pod-shaped cgroup, and the ceilings
+ * that bound it (with Node's defaults), at 50 connections and at 2000 delayed ones.
  */
 export async function inPod(
   features: NodeJS.ProcessEnv,
   delayed: NodeJS.ProcessEnv,
 ): Promise<Pod | undefined> {
-  const limitMiB = CHART_MEMORY_LIMIT_MIB;
-  const cgroup = podCgroup(limitMiB);
-  if (cgroup === undefined) {
-    console.log(`pod: no memory cgroup can be made here (needs root and writable cgroups); skipped`);
+  const { memoryMiB: limitMiB, cpus } = CHART_LIMITS;
+  const cgroup = makePodCgroup(limitMiB, cpus);
+  if (typeof cgroup === 'string') {
+    console.log(`pod: ${cgroup}; skipped`);
     return undefined;
   }
-  console.log(`pod: the same in a ${limitMiB} MiB memory cgroup (the chart's limit)`);
+  console.log(`pod: NODE_OPTIONS, in a cgroup of ${limitMiB} MiB and ${cpus} CPU (the chart's limits)`);
   try {
     const httpserver = (env: NodeJS.ProcessEnv): NamedSide => ({
       name: '(c) httpserver',
@@ -72,11 +57,11 @@ export async function inPod(
       await throughput(httpserver(features), cgroup.procs),
       await throughput(unset(features), cgroup.procs),
     ];
+    const inCgroup = { cgroupProcs: cgroup.procs };
     const busyRows = [
-      await concurrency(CEILINGS.delayed.bareHttp, FIXTURE_MEASURES, cgroup.procs),
-      await concurrency(CEILINGS.delayed.nestInterceptor, FIXTURE_MEASURES, cgroup.procs),
-      await concurrency(httpserver(delayed), HTTPSERVER_MEASURES, cgroup.procs),
-      await concurrency(unset(delayed), HTTPSERVER_MEASURES, cgroup.procs),
+      await concurrency(CEILINGS.delayed.bareHttp, FIXTURE_MEASURES, inCgroup),
+      await concurrency(httpserver(delayed), HTTPSERVER_MEASURES, inCgroup),
+      await concurrency(unset(delayed), HTTPSERVER_MEASURES, inCgroup),
     ];
     return { limitMiB, rows, busyRows };
   } finally {
@@ -85,11 +70,10 @@ export async function inPod(
 }
 
 export function podTables(pod: Pod | undefined): string[] {
-  if (pod === undefined)
-    return ["In a memory cgroup of the chart's limit: skipped (none can be made here).", ''];
+  if (pod === undefined) return ["In a cgroup of the chart's limits: skipped (none can be made here).", ''];
   const [b, c] = pod.rows as [Row, Row, Row];
   return [
-    `In a ${pod.limitMiB} MiB memory cgroup (the chart's memory limit), 50 connections:`,
+    `In a cgroup of the chart's limits (${pod.limitMiB} MiB), 50 connections:`,
     '',
     ...throughputTable(pod.rows, [['c/b throughput', fmt(c.rps / b.rps, 2), '', '', '', '', '', '']]),
     '',

@@ -1,32 +1,32 @@
-// make bench: httpserver against its ceilings, side by side in one run. See README "Performance".
-// Each server starts fresh, pinned to core 0; wrk runs on core 1. Every run is bounded in time.
+// make bench: httpserver against the design's floor, side by side in one run, and the capacity of
+// one pod. Prints one table of the measures and their targets, writes bench/results/latest.md,
+// latest.json and latency.svg. BENCH_FULL=1 adds longer runs and the reference tables.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { inPod, podTables } from './pod.mts';
+import { CAPACITY_OVERHEAD_P99_MS, CHART_LIMITS, podCapacity, type Capacity } from './capacity.mts';
 import { concurrencyTable, table, throughputTable } from './markdown.mts';
+import { percentilePlot } from './plot.mts';
+import { inPod, podTables } from './pod.mts';
 import {
-  CONCURRENT_CONNECTIONS,
-  CONCURRENT_SECONDS,
   CEILINGS,
+  CLIENT_TIMEOUT_SECONDS,
   CONNECTIONS,
-  concurrency,
-  FIXTURE_MEASURES,
   fmt,
-  HTTPSERVER_MEASURES,
   median,
   PAIR_SECONDS,
   PAIRS,
+  range,
   RESULTS,
-  RUNS,
-  SECONDS,
   sideBySide,
   sideBySideTable,
   throughput,
-  WARMUP_SECONDS,
-  type Row,
+  type NamedSide,
+  type SideBySide,
 } from './scenarios.mts';
 import { ROOT, start, stop, TWO_CORES } from './servers.mts';
+
+const FULL = process.env.BENCH_FULL === '1';
 
 /** The NODE_OPTIONS the image sets (Dockerfile ENV): make bench runs httpserver as the image runs it. */
 const IMAGE_NODE_OPTIONS = (() => {
@@ -35,10 +35,10 @@ const IMAGE_NODE_OPTIONS = (() => {
   return match[1]!;
 })();
 
-/** httpserver runs with the image's NODE_OPTIONS, as it does in its container. */
-const AS_SHIPPED = { NODE_OPTIONS: IMAGE_NODE_OPTIONS };
+/** A request whose parent span was not sampled, as Istio's sidecars send most requests by default. */
+const UNSAMPLED_PARENT = 'traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00';
 
-/** A sink for (d): accepts OTLP exports and discards them. */
+/** A sink for the traced servers: accepts OTLP exports and discards them. */
 function startSink(): Promise<{ url: string; close: () => void }> {
   return new Promise((resolve) => {
     const server = createServer((req, res) => {
@@ -52,109 +52,218 @@ function startSink(): Promise<{ url: string; close: () => void }> {
 }
 
 /** Process start to the first 200 on /readyz, median of 5. */
-async function startup(): Promise<number> {
+async function startup(env: NodeJS.ProcessEnv): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {
     const started = performance.now();
-    const server = await start(
-      'startup',
-      ['dist/main.js'],
-      { DELAY_MAX_MS: '0', ...AS_SHIPPED },
-      {
-        readyPath: '/readyz',
-      },
-    );
+    const server = await start('startup', ['dist/main.js'], env, { readyPath: '/readyz' });
     times.push(performance.now() - started);
     await stop(server);
   }
   return median(times);
 }
 
+interface Measure {
+  measure: string;
+  value: string;
+  target: string;
+  met?: boolean;
+}
+
+const ratioMeasure = (
+  name: string,
+  values: number[],
+  target: string,
+  met: (median: number) => boolean,
+): Measure => {
+  const m = median(values);
+  return { measure: name, value: `${fmt(m, 2)} (${range(values)})`, target, met: met(m) };
+};
+
+function measures(
+  floor: SideBySide,
+  tracing: SideBySide,
+  unsampled: SideBySide,
+  pod: Capacity | undefined,
+  startupMs: number,
+): Measure[] {
+  const rows: Measure[] = [
+    ratioMeasure("c/b' throughput, control on and idle", floor.throughput, '>= 0.95', (m) => m >= 0.95),
+    ratioMeasure("c/b' p99 latency", floor.p99, '<= 1.25', (m) => m <= 1.25),
+    ratioMeasure(
+      'd/c throughput, every request traced (http/protobuf)',
+      tracing.throughput,
+      '>= 0.60',
+      (m) => m >= 0.6,
+    ),
+    ratioMeasure(
+      "d'/c throughput, unsampled parent (traceparent flag 00)",
+      unsampled.throughput,
+      '>= 0.90',
+      (m) => m >= 0.9,
+    ),
+  ];
+  if (pod === undefined) {
+    rows.push({ measure: 'pod capacity', value: 'skipped: no cgroup can be made here', target: '' });
+  } else {
+    const { capacity: cap, floor: b, service: c, limits } = pod;
+    const shape = `cgroup ${pod.cgroup}, ${limits.memory}, ${limits.cpu} CPU, delay 0-2 s`;
+    rows.push(
+      {
+        measure: `pod capacity (${shape}): req/s with 0 errors, overhead p99 < ${CAPACITY_OVERHEAD_P99_MS} ms`,
+        value:
+          cap === undefined
+            ? 'none of the steps'
+            : `${fmt(cap.rps)} req/s at ${cap.connections} connections: CPU ${fmt(cap.cpuCores, 2)}, peak RSS ${fmt(cap.peakRssMiB)} MiB, overhead p99 ${fmt(cap.overheadP99Ms)} ms`,
+        target: 'reported',
+        met: cap !== undefined,
+      },
+      {
+        measure: `CPU at that capacity, % of the chart's ${CHART_LIMITS.requestCpus * 1000}m request: the HPA's CPU target stays below it`,
+        value: cap === undefined ? '' : `${fmt((100 * cap.cpuCores) / CHART_LIMITS.requestCpus)}%`,
+        target: `>= ${CHART_LIMITS.hpaCpuPercent}% (values.yaml)`,
+        met:
+          cap !== undefined && (100 * cap.cpuCores) / CHART_LIMITS.requestCpus >= CHART_LIMITS.hpaCpuPercent,
+      },
+      {
+        measure: 'memory each waiting request holds (peak RSS slope)',
+        value: `${fmt(pod.kibPerWaitingRequest, 1)} KiB`,
+        target: 'reported',
+      },
+      {
+        measure: `${c.connections} connections in the pod: errors, incl. answers over ${CLIENT_TIMEOUT_SECONDS} s (c, b')`,
+        value: `${c.errors}, ${b.errors} (slowest answer ${fmt(c.latencyMaxMs / 1000, 1)} s, ${fmt(b.latencyMaxMs / 1000, 1)} s)`,
+        target: '0',
+        met: c.errors === 0,
+      },
+      {
+        measure: `${c.connections} connections in the pod: overhead p99, c/b'`,
+        value: `${fmt(c.overheadP99Ms / b.overheadP99Ms, 2)} (${fmt(c.overheadP99Ms)} / ${fmt(b.overheadP99Ms)} ms)`,
+        target: '<= 1.25',
+        met: c.overheadP99Ms <= 1.25 * b.overheadP99Ms,
+      },
+      {
+        measure: `${c.connections} connections in the pod: peak RSS, c/b'`,
+        value: `${fmt(c.peakRssMiB / b.peakRssMiB, 2)} (${fmt(c.peakRssMiB)} / ${fmt(b.peakRssMiB)} MiB)`,
+        target: '<= 1.25',
+        met: c.peakRssMiB <= 1.25 * b.peakRssMiB,
+      },
+    );
+  }
+  rows.push({
+    measure: 'start-up to the first 200 on /readyz (median of 5)',
+    value: `${fmt(startupMs)} ms`,
+    target: '< 1000 ms',
+    met: startupMs < 1000,
+  });
+  return rows;
+}
+
 async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
+  const started = performance.now();
   if (!TWO_CORES) console.log('one core only: server and wrk share it, numbers are not comparable');
-  console.log(
-    `throughput: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up, ${RUNS} x ${SECONDS} s, medians`,
-  );
-  const features = { DELAY_MAX_MS: '0', LOG_LEVEL: 'info', ...AS_SHIPPED };
+  const features = { DELAY_MAX_MS: '0', LOG_LEVEL: 'info', NODE_OPTIONS: IMAGE_NODE_OPTIONS };
   const sink = await startSink();
-  const httpserver = { name: '(c) httpserver', args: ['dist/main.js'], env: features };
-  const rows = [
-    await throughput(CEILINGS.bareHttp),
-    await throughput(CEILINGS.nestHello),
-    await throughput(CEILINGS.nestInterceptor),
-    await throughput(httpserver),
-    await throughput({
-      name: '(d) httpserver + tracing',
-      args: ['dist/main.js'],
-      env: { ...features, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: 'always_on' },
-    }),
-  ];
-  sink.close();
-  console.log(`side by side: ${PAIRS} pairs of ${PAIR_SECONDS} s runs, both servers running`);
-  const pairs = [
-    await sideBySide('c/b', CEILINGS.nestHello, httpserver),
-    await sideBySide("b'/b", CEILINGS.nestHello, CEILINGS.nestInterceptor),
-  ] as const;
-  console.log(
-    `concurrency: ${CONCURRENT_CONNECTIONS} connections, ${CONCURRENT_SECONDS} s, delay 0-2000 ms, each server alone`,
-  );
-  const delayed = { DELAY_MIN_MS: '0', DELAY_MAX_MS: '2000', ...AS_SHIPPED };
-  const busyRows = [
-    await concurrency(CEILINGS.delayed.bareHttp, FIXTURE_MEASURES),
-    await concurrency(CEILINGS.delayed.nestHello, FIXTURE_MEASURES),
-    await concurrency(CEILINGS.delayed.nestInterceptor, FIXTURE_MEASURES),
-    await concurrency({ ...httpserver, env: delayed }, HTTPSERVER_MEASURES),
-  ];
-  const pod = await inPod(features, delayed);
-  console.log('start-up: 5 runs');
-  const startupMs = await startup();
-
-  const [a, b, bFloor, c, d] = rows as [Row, Row, Row, Row, Row];
-  const ratios = {
-    cOverA: c.rps / a.rps,
-    cOverB: c.rps / b.rps,
-    bFloorOverB: bFloor.rps / b.rps,
-    cOverBFloor: c.rps / bFloor.rps,
-    dOverC: d.rps / c.rps,
-    p99COverB: c.p99Ms / b.p99Ms,
+  const httpserver: NamedSide = {
+    name: '(c) httpserver',
+    args: ['dist/main.js'],
+    env: { ...features, CONTROL_ENABLED: 'true', CONTROL_TOKEN: 'bench-token-not-used-0123456789' },
   };
+  const traced: NamedSide = {
+    name: '(d) httpserver, every request traced',
+    args: ['dist/main.js'],
+    env: { ...httpserver.env, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url },
+  };
+  const pairs = FULL ? 12 : PAIRS;
+  console.log(
+    `side by side at ${CONNECTIONS} connections, delay off: ${pairs} pairs of ${PAIR_SECONDS} s runs each`,
+  );
+  const floor = await sideBySide("c/b'", CEILINGS.nestInterceptor, httpserver, pairs);
+  const tracing = await sideBySide('d/c', httpserver, traced, pairs);
+  const unsampled = await sideBySide(
+    "d'/c",
+    { ...httpserver, headers: [UNSAMPLED_PARENT] },
+    { ...traced, headers: [UNSAMPLED_PARENT] },
+    pairs,
+  );
+  const reference = FULL
+    ? [
+        await sideBySide("b'/b", CEILINGS.nestHello, CEILINGS.nestInterceptor, pairs),
+        await sideBySide('c/b', CEILINGS.nestHello, httpserver, pairs),
+      ]
+    : [];
+  const delayed = { DELAY_MIN_MS: '0', DELAY_MAX_MS: '2000', NODE_OPTIONS: IMAGE_NODE_OPTIONS };
+  const pod = await podCapacity(
+    delayed,
+    FULL
+      ? { connections: [250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2500, 3000], seconds: 30 }
+      : { connections: [250, 375, 500, 1000], seconds: 20 },
+  );
+  const sequential = FULL
+    ? [
+        await throughput(CEILINGS.bareHttp),
+        await throughput(CEILINGS.nestHello),
+        await throughput(CEILINGS.nestInterceptor),
+        await throughput(httpserver),
+        await throughput(traced),
+      ]
+    : [];
+  const nodeOptions = FULL ? await inPod(features, delayed) : undefined;
+  sink.close();
+  console.log('start-up: 5 runs');
+  const startupMs = await startup(httpserver.env);
+
+  const summary = measures(floor, tracing, unsampled, pod, startupMs);
   const report = [
-    ...throughputTable(rows),
-    '',
     ...table(
-      ['ratio', 'value', 'target'],
-      [
-        ['c/a throughput', fmt(ratios.cOverA, 2), ''],
-        ['c/b throughput', fmt(ratios.cOverB, 2), '>= 0.90'],
-        ["b'/b throughput: what one empty interceptor costs", fmt(ratios.bFloorOverB, 2), ''],
-        ["c/b' throughput: httpserver against that floor", fmt(ratios.cOverBFloor, 2), ''],
-        ['d/c throughput', fmt(ratios.dOverC, 2), ''],
-        ['c/b p99', fmt(ratios.p99COverB, 2), '<= 1.5'],
-      ],
+      ['measure', "value (median, pairs' range)", 'target', 'met'],
+      summary.map((m) => [m.measure, m.value, m.target, m.met === undefined ? '' : m.met ? 'yes' : 'NO']),
     ),
-    '',
-    ...sideBySideTable([
-      { result: pairs[0], target: '>= 0.90; p99 <= 1.5' },
-      { result: pairs[1], target: '' },
-    ]),
-    ...concurrencyTable(
-      `${CONCURRENT_CONNECTIONS} connections, ${CONCURRENT_SECONDS} s, delay 0-2000 ms`,
-      busyRows,
-      [['target for (c)', '', 0, '', '< 50', '<= 160', '']],
-    ),
-    '',
-    ...podTables(pod),
-    `| start-up to first 200 on /readyz (median of 5) | ${fmt(startupMs)} ms | < 1000 ms |`,
-  ].join('\n');
+  ];
+  const details = [
+    ...sideBySideTable([floor, tracing, unsampled, ...reference].map((result) => ({ result, target: '' }))),
+    ...(pod === undefined
+      ? []
+      : concurrencyTable(`in the pod (${pod.limits.memory}, ${pod.limits.cpu} CPU), delay 0-2 s`, [
+          ...pod.steps,
+          pod.floor,
+        ])),
+    ...(FULL
+      ? [
+          '',
+          `${CONNECTIONS} connections, each server alone:`,
+          '',
+          ...throughputTable(sequential),
+          '',
+          ...podTables(nodeOptions),
+        ]
+      : []),
+  ];
+  const svg = percentilePlot(
+    `Latency at ${CONNECTIONS} connections, delay off (median of ${pairs} runs each)`,
+    [
+      { name: "(b') NestJS + one empty global interceptor: the floor", percentiles: floor.percentiles.a },
+      { name: '(c) httpserver, control on and idle', percentiles: floor.percentiles.b },
+      { name: '(d) httpserver, every request traced', percentiles: tracing.percentiles.b },
+      { name: "(d') httpserver traced, unsampled parent", percentiles: unsampled.percentiles.b },
+    ],
+  );
   const when = new Date().toISOString();
-  const markdown = `# httpserver benchmark, ${when}\n\nServer on core 0, wrk on core 1, loopback; node ${process.version}; httpserver with the image's NODE_OPTIONS="${IMAGE_NODE_OPTIONS}".\n\n${report}\n`;
-  writeFileSync(join(RESULTS, 'latest.md'), markdown);
+  const header = `# httpserver benchmark, ${when}\n\n${FULL ? 'BENCH_FULL=1. ' : ''}Server on core 0, wrk on core 1, loopback; node ${process.version}; httpserver with the image's NODE_OPTIONS="${IMAGE_NODE_OPTIONS}". Side by side: both servers running, wrk alternating ${PAIR_SECONDS} s runs between them; ratios are medians over the pairs, with their range.\n\n`;
+  writeFileSync(
+    join(RESULTS, 'latest.md'),
+    `${header}${report.join('\n')}\n\n![latency](latency.svg)\n\n${details.join('\n')}\n`,
+  );
+  writeFileSync(join(RESULTS, 'latency.svg'), svg);
   writeFileSync(
     join(RESULTS, 'latest.json'),
-    `${JSON.stringify({ when, node: process.version, nodeOptions: IMAGE_NODE_OPTIONS, rows, ratios, sideBySide: pairs, concurrency: busyRows, pod, startupMs }, null, 2)}\n`,
+    `${JSON.stringify({ when, full: FULL, node: process.version, nodeOptions: IMAGE_NODE_OPTIONS, summary, sideBySide: { floor, tracing, unsampled, reference }, pod, sequential, nodeOptionsInPod: nodeOptions, startupMs }, null, 2)}\n`,
   );
-  console.log(`\n${report}\n\nwritten to bench/results/latest.md and latest.json`);
+  const minutes = (performance.now() - started) / 60_000;
+  console.log(
+    `\n${report.join('\n')}\n\ntook ${fmt(minutes, 1)} min; written to bench/results/latest.md, latest.json and latency.svg`,
+  );
 }
 
 await main();

@@ -13,6 +13,7 @@ import {
   start,
   stop,
   wrk,
+  type Percentiles,
   type Sample,
   type Server,
 } from './servers.mts';
@@ -30,10 +31,11 @@ export const median = (values: number[]): number => {
 };
 export const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
-/** A server to start: node arguments and environment. */
+/** A server to start: node arguments and environment, and what wrk adds to each request. */
 export interface Side {
   args: string[];
   env: NodeJS.ProcessEnv;
+  headers?: readonly string[];
 }
 
 /** A server as the tables name it. */
@@ -74,16 +76,19 @@ export interface Row {
   errors: number;
 }
 
-/** Warm-up, then RUNS runs; medians. `cgroupProcs`: start the server in that memory cgroup. */
-export async function throughput({ name, args, env }: NamedSide, cgroupProcs?: string): Promise<Row> {
+/** Warm-up, then RUNS runs; medians. `cgroupProcs`: start the server in that pod-shaped cgroup. */
+export async function throughput(
+  { name, args, env, headers }: NamedSide,
+  cgroupProcs?: readonly string[],
+): Promise<Row> {
   const server = await start(name, args, env, { cgroupProcs });
   const pid = pidOf(server);
   await sleep(500);
   const idleRssMiB = rssMiB(pid);
-  wrk(server.port, WARMUP_SECONDS, CONNECTIONS);
+  wrk(server.port, WARMUP_SECONDS, CONNECTIONS, { headers });
   const cpuBefore = cpuSeconds(pid);
   const started = performance.now();
-  const samples = Array.from({ length: RUNS }, () => wrk(server.port, SECONDS, CONNECTIONS));
+  const samples = Array.from({ length: RUNS }, () => wrk(server.port, SECONDS, CONNECTIONS, { headers }));
   const cpuCores = (cpuSeconds(pid) - cpuBefore) / ((performance.now() - started) / 1000);
   const row: Row = {
     server: name,
@@ -102,14 +107,28 @@ export async function throughput({ name, args, env }: NamedSide, cgroupProcs?: s
 
 export interface Concurrency {
   server: string;
+  connections: number;
+  /** Requests answered per second over the run. */
+  rps: number;
+  /** CPU the server used over the run, in cores. */
+  cpuCores: number;
   requests: number;
   errors: number;
   overheadP50Ms: number;
   overheadP99Ms: number;
+  /** As the client saw it, queueing before the server reads the request included. */
+  latencyP99Ms: number;
+  latencyMaxMs: number;
   peakRssMiB: number;
   eventLoopLagP99Ms: number;
   eventLoopLagMaxMs: number;
 }
+
+/**
+ * How long the client waits for an answer under the delayed load: the chart's HTTPRoute timeout
+ * (httpRoute.timeout, 15s), past which a request would fail behind the Gateway anyway.
+ */
+export const CLIENT_TIMEOUT_SECONDS = 15;
 
 /** What a server under the concurrency load reports about itself once wrk is done. */
 interface DelayReport {
@@ -181,20 +200,26 @@ async function fixtureReport(server: Server, stdoutFile: string): Promise<DelayR
 }
 
 /**
- * 2000 connections for 20 s against one server with the 0-2000 ms delay on: wrk's errors and
- * timeouts, the server's peak RSS, and what `measures` collects (overhead = time to the response
- * minus the delay that request picked, p50 and p99; event-loop lag).
+ * Many connections (2000 by default) for a while against one server with the 0-2000 ms delay on:
+ * wrk's errors and timeouts, the server's rate, CPU and peak RSS, and what `measures` collects
+ * (overhead = time to the response minus the delay that request picked, p50 and p99; event-loop lag).
  */
 export async function concurrency(
   { name, args, env }: NamedSide,
   measures: DelayMeasures,
-  cgroupProcs?: string,
+  {
+    cgroupProcs,
+    connections = CONCURRENT_CONNECTIONS,
+    seconds = CONCURRENT_SECONDS,
+  }: { cgroupProcs?: readonly string[]; connections?: number; seconds?: number } = {},
 ): Promise<Concurrency> {
   const stdoutFile = join(RESULTS, `.concurrency-${args.at(-1)!.replace(/\W+/g, '-')}.out`);
   const server = await start(name, args, env, { readyPath: measures.readyPath, stdoutFile, cgroupProcs });
   const pid = pidOf(server);
   await measures.reset(server);
-  const sample = wrk(server.port, CONCURRENT_SECONDS, CONCURRENT_CONNECTIONS, '/', 10);
+  const cpuBefore = cpuSeconds(pid);
+  const sample = wrk(server.port, seconds, connections, { timeoutSeconds: CLIENT_TIMEOUT_SECONDS });
+  const cpuCores = (cpuSeconds(pid) - cpuBefore) / seconds;
   const peak = peakRssMiB(pid);
   const measured = await measures.report(server, stdoutFile);
   const overheads = [...measured.overheadsMs].sort((a, b) => a - b);
@@ -202,19 +227,26 @@ export async function concurrency(
     overheads[Math.min(overheads.length - 1, Math.floor((p / 100) * overheads.length))] ?? NaN;
   const row: Concurrency = {
     server: name,
+    connections,
+    rps: sample.rps,
+    cpuCores,
     requests: overheads.length,
     errors: sample.errors,
     overheadP50Ms: pct(50),
     overheadP99Ms: pct(99),
+    latencyP99Ms: sample.p99Ms,
+    latencyMaxMs: sample.percentiles.find((point) => point.p === 100)?.ms ?? NaN,
     peakRssMiB: peak,
     eventLoopLagP99Ms: measured.eventLoopLagP99Ms,
     eventLoopLagMaxMs: measured.eventLoopLagMaxMs,
   };
-  console.log(`  ${name}: overhead p99 ${fmt(row.overheadP99Ms)} ms, peak RSS ${fmt(row.peakRssMiB)} MiB`);
+  console.log(
+    `  ${name}, ${connections} connections: ${fmt(row.rps)} req/s, ${row.errors} errors, overhead p99 ${fmt(row.overheadP99Ms)} ms, CPU ${fmt(cpuCores, 2)}, peak RSS ${fmt(row.peakRssMiB)} MiB`,
+  );
   return row;
 }
 
-export const PAIRS = Number(process.env.BENCH_PAIRS ?? 12);
+export const PAIRS = Number(process.env.BENCH_PAIRS ?? 8);
 export const PAIR_SECONDS = 3;
 
 export interface SideBySide {
@@ -223,6 +255,17 @@ export interface SideBySide {
   throughput: number[];
   p99: number[];
   peakRssMiB: { a: number; b: number };
+  /** Each side's latency distribution: the median over the pairs at each percentile. */
+  percentiles: { a: Percentiles; b: Percentiles };
+}
+
+/** The median over several runs at each percentile. */
+function medianPercentiles(samples: readonly Sample[]): Percentiles {
+  const first = samples[0]?.percentiles ?? [];
+  return first.map(({ p }) => ({
+    p,
+    ms: median(samples.map((s) => s.percentiles.find((point) => point.p === p)?.ms ?? NaN)),
+  }));
 }
 
 /**
@@ -241,13 +284,15 @@ export async function sideBySide(
   const serverA = await start('A', a.args, a.env);
   const serverB = await start('B', b.args, b.env);
   try {
-    wrk(serverA.port, WARMUP_SECONDS, CONNECTIONS);
-    wrk(serverB.port, WARMUP_SECONDS, CONNECTIONS);
+    wrk(serverA.port, WARMUP_SECONDS, CONNECTIONS, { headers: a.headers });
+    wrk(serverB.port, WARMUP_SECONDS, CONNECTIONS, { headers: b.headers });
     const throughput: number[] = [];
     const p99: number[] = [];
+    const samplesA: Sample[] = [];
+    const samplesB: Sample[] = [];
     for (let i = 0; i < pairs; i++) {
-      const runA = (): Sample => wrk(serverA.port, PAIR_SECONDS, CONNECTIONS);
-      const runB = (): Sample => wrk(serverB.port, PAIR_SECONDS, CONNECTIONS);
+      const runA = (): Sample => wrk(serverA.port, PAIR_SECONDS, CONNECTIONS, { headers: a.headers });
+      const runB = (): Sample => wrk(serverB.port, PAIR_SECONDS, CONNECTIONS, { headers: b.headers });
       let sampleA: Sample, sampleB: Sample;
       if (i % 2 === 0) {
         sampleA = runA();
@@ -257,12 +302,15 @@ export async function sideBySide(
         sampleA = runA();
       }
       onPair(sampleA, sampleB);
+      samplesA.push(sampleA);
+      samplesB.push(sampleB);
       throughput.push(sampleB.rps / sampleA.rps);
       p99.push(sampleB.p99Ms / sampleA.p99Ms);
     }
     console.log(`  ${ratio}: throughput ${fmt(median(throughput), 2)}, p99 ${fmt(median(p99), 2)}`);
     const peak = { a: peakRssMiB(pidOf(serverA)), b: peakRssMiB(pidOf(serverB)) };
-    return { ratio, throughput, p99, peakRssMiB: peak };
+    const percentiles = { a: medianPercentiles(samplesA), b: medianPercentiles(samplesB) };
+    return { ratio, throughput, p99, peakRssMiB: peak, percentiles };
   } finally {
     await stop(serverA);
     await stop(serverB);

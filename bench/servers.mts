@@ -1,7 +1,7 @@
 // What make bench and bench/allocations.mts share: servers pinned to core 0, wrk pinned to core 1,
 // both on loopback and bounded in time.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,12 +20,16 @@ export interface Server {
   child: ChildProcess;
 }
 
+/** Latency in ms at each percentile wrk reports through bench/fixtures/percentiles.lua. */
+export type Percentiles = { p: number; ms: number }[];
+
 export interface Sample {
   requests: number;
   rps: number;
   p50Ms: number;
   p99Ms: number;
   errors: number;
+  percentiles: Percentiles;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -50,8 +54,8 @@ export interface StartOptions {
   readyPath?: string;
   /** Where stdout goes; /dev/null by default. */
   stdoutFile?: string;
-  /** The cgroup.procs file of a memory cgroup (see podCgroup) to start the server in. */
-  cgroupProcs?: string;
+  /** The cgroup.procs files of a pod-shaped cgroup (test/support/pod-cgroup.ts) to start the server in. */
+  cgroupProcs?: readonly string[];
 }
 
 /** Starts a server pinned to the server core, stdout to /dev/null (or a file), and waits for it to answer. */
@@ -64,11 +68,20 @@ export async function start(
   const port = await freePort();
   const out = stdoutFile === undefined ? 'ignore' : openSync(stdoutFile, 'w');
   // Joins the cgroup before exec: Node reads its memory limit once, when it sizes V8's heap.
-  const enter = cgroupProcs === undefined ? [] : ['sh', '-c', 'echo $$ > "$0" && exec "$@"', cgroupProcs];
+  const enter =
+    cgroupProcs === undefined
+      ? []
+      : ['sh', '-c', 'for procs in $PROCS; do echo $$ > "$procs" || exit 1; done; exec "$@"', 'join'];
   const [command, ...rest] = [...enter, ...SERVER_CPU, process.execPath, ...args];
   const child = spawn(command!, rest, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', ...env },
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ...(cgroupProcs === undefined ? {} : { PROCS: cgroupProcs.join(' ') }),
+      ...env,
+    },
     stdio: ['ignore', out, 'inherit'],
   });
   if (typeof out === 'number') closeSync(out);
@@ -103,48 +116,6 @@ function statusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 }
 export const peakRssMiB = (pid: number): number => statusMiB(pid, 'VmHWM');
 export const rssMiB = (pid: number): number => statusMiB(pid, 'VmRSS');
-/**
- * A memory cgroup limited to `limitMiB`, as the kubelet makes for a pod, so Node sizes V8's heap as
- * it does in the pod (from the limit, not from the host's memory). Made under this process's own
- * cgroup (v1 or v2); returns its cgroup.procs file and a function that removes it, or undefined
- * where this process may not make one (not root, cgroups read-only, no memory controller).
- */
-export function podCgroup(limitMiB: number): { procs: string; remove: () => void } | undefined {
-  const lines = readFileSync('/proc/self/cgroup', 'utf8').split('\n');
-  const v1 = lines.find((line) => /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(line));
-  const v2 = lines.find((line) => line.startsWith('0::'));
-  const [dir, limitFile] =
-    v1 !== undefined
-      ? [join('/sys/fs/cgroup/memory', v1.split(':')[2]!), 'memory.limit_in_bytes']
-      : v2 !== undefined
-        ? [join('/sys/fs/cgroup', v2.slice(3)), 'memory.max']
-        : [undefined, ''];
-  if (dir === undefined) return undefined;
-  const cgroup = join(dir, `httpserver-bench-${process.pid}`);
-  try {
-    mkdirSync(cgroup);
-    writeFileSync(join(cgroup, limitFile), String(limitMiB * 1024 * 1024));
-    const procs = join(cgroup, 'cgroup.procs');
-    // cgroup v2 refuses a process in some layouts; a shell that joins and exits tells.
-    if (spawnSync('sh', ['-c', 'echo $$ > "$0"', procs]).status !== 0) throw new Error('cannot join');
-    const remove = (): void => {
-      try {
-        rmdirSync(cgroup);
-      } catch (error) {
-        console.log(`could not remove ${cgroup}: ${(error as Error).message}`);
-      }
-    };
-    return { procs, remove };
-  } catch {
-    try {
-      rmdirSync(cgroup);
-    } catch {
-      // it was never made
-    }
-    return undefined;
-  }
-}
-
 /** The node process: with taskset, exec replaces taskset, so the pid is node's. */
 export const pidOf = (server: Server): number => server.child.pid!;
 
@@ -155,13 +126,21 @@ function parseMs(text: string): number {
   return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
 }
 
-/** One wrk run; wrk's own latency distribution gives p50 and p99. */
+const PERCENTILES_SCRIPT = join(ROOT, 'bench', 'fixtures', 'percentiles.lua');
+
+export interface WrkOptions {
+  path?: string;
+  timeoutSeconds?: number;
+  /** More request headers, e.g. a traceparent. */
+  headers?: readonly string[];
+}
+
+/** One wrk run; wrk's own latency distribution gives p50, p99 and the percentiles of the plot. */
 export function wrk(
   port: number,
   seconds: number,
   connections: number,
-  path = '/',
-  timeoutSeconds = 5,
+  { path = '/', timeoutSeconds = 5, headers = [] }: WrkOptions = {},
 ): Sample {
   const args = [
     ...LOAD_CPU,
@@ -172,7 +151,10 @@ export function wrk(
     `--timeout`,
     `${timeoutSeconds}s`,
     '--latency',
+    '-s',
+    PERCENTILES_SCRIPT,
     ...HEADERS,
+    ...headers.flatMap((header) => ['-H', header]),
     `http://127.0.0.1:${port}${path}`,
   ];
   const result = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
@@ -185,5 +167,8 @@ export function wrk(
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   const errors = non2xx + (socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
   if (!Number.isFinite(rps)) throw new Error(`wrk failed: ${out}${result.stderr}`);
-  return { requests, rps, p50Ms, p99Ms, errors };
+  const percentiles = [...(/^PERCENTILES (.*)$/m.exec(out)?.[1] ?? '').matchAll(/([\d.]+)=(\d+)/g)].map(
+    ([, p, us]) => ({ p: Number(p), ms: Number(us) / 1000 }),
+  );
+  return { requests, rps, p50Ms, p99Ms, errors, percentiles };
 }

@@ -1,0 +1,109 @@
+// The capacity of one pod: httpserver in a cgroup shaped like the chart's pod (its memory limit and
+// CPU quota, cgroup v1 or v2) with the default 0-2 s delay, under more and more delayed
+// connections; and at 2000 connections against the design's floor (b') in the same cgroup.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { makePodCgroup } from '../test/support/pod-cgroup.ts';
+import {
+  CEILINGS,
+  concurrency,
+  FIXTURE_MEASURES,
+  HTTPSERVER_MEASURES,
+  type Concurrency,
+  type NamedSide,
+} from './scenarios.mts';
+import { ROOT } from './servers.mts';
+
+/** The overhead p99 a pod may reach at its capacity: above it, requests queue for the CPU. */
+export const CAPACITY_OVERHEAD_P99_MS = 100;
+const FLOOR_CONNECTIONS = 2000;
+
+/**
+ * The chart's defaults (helm/httpserver/values.yaml): resources.limits give the pod's shape, and
+ * the HPA's CPU target is checked against the pod's capacity.
+ */
+export const CHART_LIMITS = (() => {
+  const values = parse(readFileSync(join(ROOT, 'helm/httpserver/values.yaml'), 'utf8')) as {
+    resources: { limits: { memory: string; cpu: string }; requests: { cpu: string } };
+    autoscaling: { targetCPUUtilizationPercentage: number };
+  };
+  const { memory, cpu } = values.resources.limits;
+  const requestCpus = cores(values.resources.requests.cpu);
+  const hpaCpuPercent = values.autoscaling.targetCPUUtilizationPercentage;
+  const memoryMiB = Number(/^(\d+)Mi$/.exec(memory)?.[1]);
+  const cpus = cores(cpu);
+  if (!(memoryMiB > 0 && cpus > 0 && requestCpus > 0)) {
+    throw new Error(`resources not understood: ${memory}, ${cpu}`);
+  }
+  return { memoryMiB, cpus, memory, cpu, requestCpus, hpaCpuPercent };
+})();
+
+function cores(quantity: string): number {
+  return quantity.endsWith('m') ? Number(quantity.slice(0, -1)) / 1000 : Number(quantity);
+}
+
+export interface Capacity {
+  limits: { memory: string; cpu: string };
+  cgroup: 'v1' | 'v2';
+  /** One load step per connection count, in order. */
+  steps: Concurrency[];
+  /** The busiest step with 0 errors and overhead p99 under CAPACITY_OVERHEAD_P99_MS. */
+  capacity: Concurrency | undefined;
+  /** Peak RSS per waiting request: the slope of peak RSS over the connections (each holds one request). */
+  kibPerWaitingRequest: number;
+  /** At 2000 connections, the floor (b') and httpserver (c). */
+  floor: Concurrency;
+  service: Concurrency;
+}
+
+/** Least squares slope of y over x. */
+function slope(points: readonly { x: number; y: number }[]): number {
+  const n = points.length;
+  const mx = points.reduce((sum, p) => sum + p.x, 0) / n;
+  const my = points.reduce((sum, p) => sum + p.y, 0) / n;
+  const num = points.reduce((sum, p) => sum + (p.x - mx) * (p.y - my), 0);
+  const den = points.reduce((sum, p) => sum + (p.x - mx) ** 2, 0);
+  return num / den;
+}
+
+export async function podCapacity(
+  delayed: NodeJS.ProcessEnv,
+  { connections, seconds }: { connections: readonly number[]; seconds: number },
+): Promise<Capacity | undefined> {
+  const { memoryMiB, cpus, memory, cpu } = CHART_LIMITS;
+  const cgroup = makePodCgroup(memoryMiB, cpus);
+  if (typeof cgroup === 'string') {
+    console.log(`pod: ${cgroup}; skipped`);
+    return undefined;
+  }
+  const version = cgroup.procs.length > 1 ? 'v1' : 'v2';
+  console.log(`pod: a cgroup ${version} with the chart's limits, ${memory} and ${cpu} CPU, delay 0-2000 ms`);
+  try {
+    const httpserver: NamedSide = { name: '(c) httpserver', args: ['dist/main.js'], env: delayed };
+    const options = { cgroupProcs: cgroup.procs, seconds };
+    const steps: Concurrency[] = [];
+    for (const count of [...new Set([...connections, FLOOR_CONNECTIONS])].sort((a, b) => a - b)) {
+      steps.push(await concurrency(httpserver, HTTPSERVER_MEASURES, { ...options, connections: count }));
+    }
+    const floor = await concurrency(CEILINGS.delayed.nestInterceptor, FIXTURE_MEASURES, {
+      ...options,
+      connections: FLOOR_CONNECTIONS,
+    });
+    const passing = steps.filter((s) => s.errors === 0 && s.overheadP99Ms < CAPACITY_OVERHEAD_P99_MS);
+    const capacity = passing.sort((a, b) => b.rps - a.rps)[0];
+    const kibPerWaitingRequest = slope(steps.map((s) => ({ x: s.connections, y: s.peakRssMiB }))) * 1024;
+    const service = steps.find((s) => s.connections === FLOOR_CONNECTIONS) as Concurrency;
+    return {
+      limits: { memory, cpu },
+      cgroup: version,
+      steps,
+      capacity,
+      kibPerWaitingRequest,
+      floor,
+      service,
+    };
+  } finally {
+    cgroup.remove();
+  }
+}
