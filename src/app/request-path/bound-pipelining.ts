@@ -1,7 +1,7 @@
 import type { RequestListener, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { peerAddress } from './client-address';
+import { peerAddress } from '../../common/http/client-address';
 
 /**
  * Requests one connection may have in flight at once: a client that pipelines requests and never

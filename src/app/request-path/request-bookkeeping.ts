@@ -16,7 +16,7 @@ import {
   type Rejection,
 } from './access-log';
 import { PINO_LOGGER } from '../../common/logging/logging.module';
-import { normalizeAddress, peerAddress } from './client-address';
+import { normalizeAddress, peerAddress } from '../../common/http/client-address';
 import { markConnectionReady, msSinceConnectionReady } from '../../common/lifecycle/connection-clock';
 import { createHeaderEcho, type HeaderEcho } from './echo-headers';
 import { requestIdOf } from './request-id';
