@@ -49,7 +49,8 @@ describe('traceRequests', () => {
         handler(req, res);
       }),
     );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    // Dual stack, as the service listens by default: an IPv4 client is then ::ffff:127.0.0.1.
+    await new Promise<void>((resolve) => server.listen(0, '::', resolve));
     return (server.address() as AddressInfo).port;
   }
 
@@ -129,7 +130,7 @@ describe('traceRequests', () => {
     expect(seen).toEqual({ traceId: TRACE_ID, spanId: PARENT_ID, route: undefined });
   });
 
-  it('records a span under an unsampled parent when the sampler does not follow parents', async () => {
+  it('gives a request its own span id under an unsampled parent when the sampler may not follow parents', async () => {
     const port = await serve((_req, res) => res.end(), false);
     await get(port, '/', { traceparent: `00-${TRACE_ID}-${PARENT_ID}-00` });
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -26,6 +26,7 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { peerAddress } from '../http/client-address';
 import { pathOf } from '../http/path-of';
 import { PROBE_AND_SCRAPE_ROUTES } from '../http/routes';
 
@@ -49,7 +50,8 @@ export type TraceRequests = (listener: RequestListener) => RequestListener;
  */
 export function traceRequests(tracer: Tracer, followsParent: boolean): TraceRequests {
   return (listener) => (req, res) => {
-    if (PROBE_AND_SCRAPE_ROUTES.has(pathOf(req.url ?? ''))) {
+    const path = pathOf(req.url ?? '');
+    if (PROBE_AND_SCRAPE_ROUTES.has(path)) {
       listener(req, res);
       return;
     }
@@ -63,7 +65,7 @@ export function traceRequests(tracer: Tracer, followsParent: boolean): TraceRequ
     // The request path writes the route here (access-log.ts).
     const rpc: RPCMetadata = { type: RPCType.HTTP, span };
     if (span.isRecording()) {
-      span.setAttributes(requestAttributes(req, method));
+      span.setAttributes(requestAttributes(req, method, path));
       res.once('close', () => endSpan(span, rpc.route, res));
     }
     context.with(setRPCMetadata(trace.setSpan(parent, span), rpc), listener, undefined, req, res);
@@ -74,17 +76,19 @@ function isUnsampled(parent: SpanContext | undefined): boolean {
   return parent !== undefined && isSpanContextValid(parent) && (parent.traceFlags & TraceFlags.SAMPLED) === 0;
 }
 
-function requestAttributes(req: IncomingMessage, method: string): Attributes {
+function requestAttributes(req: IncomingMessage, method: string, path: string): Attributes {
   // Assigned one by one: spreading optional parts was a visible share of a traced request.
   const attributes: Attributes = {
     [ATTR_HTTP_REQUEST_METHOD]: method,
-    [ATTR_URL_PATH]: pathOf(req.url ?? ''),
+    [ATTR_URL_PATH]: path,
     [ATTR_URL_SCHEME]: 'http',
     [ATTR_NETWORK_PROTOCOL_VERSION]: req.httpVersion,
   };
   const { host, 'user-agent': userAgent } = req.headers;
   if (host !== undefined) attributes[ATTR_SERVER_ADDRESS] = host.replace(PORT_SUFFIX, '');
-  if (req.socket.remoteAddress !== undefined) attributes[ATTR_CLIENT_ADDRESS] = req.socket.remoteAddress;
+  // The access line's clientIp: IPv4 clients as 127.0.0.1, not ::ffff:127.0.0.1.
+  const client = peerAddress(req.socket);
+  if (client !== undefined) attributes[ATTR_CLIENT_ADDRESS] = client;
   if (userAgent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
   return attributes;
 }
