@@ -170,10 +170,12 @@ describe.each(OTLP_PROTOCOLS)(
 
 describe('backends that fail', () => {
   it('answers 502 at once, with the reason, when a backend is down', async () => {
+    // The front starts while the backend still holds its port, so the OS cannot hand the front
+    // that port: a front calling itself would wait out BACKEND_TIMEOUT_MS (one CI run took 10 s).
     const down = await ServerProcess.start();
     const url = down.url('/');
-    await down.stop();
     const front = await ServerProcess.start({ BACKEND_URL: url });
+    await down.stop();
     try {
       const started = Date.now();
       const res = await front.get('/');
