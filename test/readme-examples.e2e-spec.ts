@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jsonObjectsIn } from './support/json-objects';
 import { OtlpReceiver } from './support/otlp-receiver';
 import { ROOT, shellBlocks, startsTheService } from './support/readme';
 
@@ -114,7 +115,8 @@ describe('the README examples that start the service', () => {
           code: 0,
           stderr: expect.anything(),
         });
-        const answer = JSON.parse(run.stdout.slice(run.stdout.lastIndexOf('\n{') + 1)) as {
+        // curl ends the answer with no newline, so a service's access line can follow on its line.
+        const answer = jsonObjectsIn(run.stdout).find((o) => Object.hasOwn(o as object, 'backends')) as {
           backends: { outcome: string; body: { backends: { outcome: string }[] } }[];
         };
         expect(answer.backends[0]?.outcome).toBe('ok');
