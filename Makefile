@@ -96,7 +96,7 @@ test-observability: build ## A real Prometheus scrapes the service: p95, dashboa
 	./scripts/ensure-helm.sh 4 >/dev/null
 	$(WITH_NODE) npm run --silent test:observability
 
-bench: build ## Side-by-side ratios against the floor, tracing cost, one pod's capacity; writes bench/results/ (about 4 minutes, BENCH_FULL=1 about 20)
+bench: build ## Side-by-side ratios against the floor, tracing cost, one pod's capacity; writes bench/results/ (about 5 minutes, BENCH_FULL=1 about 20)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  { echo "installing wrk (apt-get install wrk)"; apt-get install -y -qq wrk >/dev/null || \
 	    { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }; } || \

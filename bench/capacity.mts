@@ -86,7 +86,9 @@ export async function podCapacity(
     for (const count of [...new Set([...connections, FLOOR_CONNECTIONS])].sort((a, b) => a - b)) {
       steps.push(await concurrency(httpserver, HTTPSERVER_MEASURES, { ...options, connections: count }));
     }
-    const floor = await concurrency(CEILINGS.delayed.nestInterceptor, FIXTURE_MEASURES, {
+    // The floor under httpserver's NODE_OPTIONS, as side by side (run.mts).
+    const floorSide = { ...CEILINGS.delayed.nestInterceptor, env: { NODE_OPTIONS: delayed.NODE_OPTIONS } };
+    const floor = await concurrency(floorSide, FIXTURE_MEASURES, {
       ...options,
       connections: FLOOR_CONNECTIONS,
     });

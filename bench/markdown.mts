@@ -28,7 +28,7 @@ export function throughputTable(rows: readonly Row[], extra: (string | number)[]
   );
 }
 
-/** Rate, CPU, errors, overhead, client latency, memory and event-loop lag under many delayed connections. */
+/** Rate, CPU, errors, overhead, client latency, memory, event-loop lag and the listen queue under many delayed connections. */
 export function concurrencyTable(
   title: string,
   rows: readonly Concurrency[],
@@ -45,6 +45,7 @@ export function concurrencyTable(
       'client latency p99 / max s',
       'peak RSS MiB',
       'event-loop lag p99 / max ms',
+      'unaccepted connections, peak',
     ],
     [
       ...rows.map((r) => [
@@ -57,6 +58,7 @@ export function concurrencyTable(
         `${fmt(r.latencyP99Ms / 1000, 1)} / ${fmt(r.latencyMaxMs / 1000, 1)}`,
         fmt(r.peakRssMiB),
         `${fmt(r.eventLoopLagP99Ms)} / ${fmt(r.eventLoopLagMaxMs)}`,
+        r.unacceptedPeak ?? 'n/a',
       ]),
       ...extra,
     ],

@@ -9,6 +9,7 @@ import {
   pidOf,
   ROOT,
   rssMiB,
+  sampleListenQueue,
   sleep,
   start,
   stop,
@@ -122,6 +123,8 @@ export interface Concurrency {
   peakRssMiB: number;
   eventLoopLagP99Ms: number;
   eventLoopLagMaxMs: number;
+  /** The most connections seen waiting in the listen queue, unaccepted (sampled every 0.5 s). */
+  unacceptedPeak: number | undefined;
 }
 
 /**
@@ -218,7 +221,9 @@ export async function concurrency(
   const pid = pidOf(server);
   await measures.reset(server);
   const cpuBefore = cpuSeconds(pid);
+  const listenQueue = sampleListenQueue(server.port);
   const sample = wrk(server.port, seconds, connections, { timeoutSeconds: CLIENT_TIMEOUT_SECONDS });
+  const unacceptedPeak = listenQueue.stop();
   const cpuCores = (cpuSeconds(pid) - cpuBefore) / seconds;
   const peak = peakRssMiB(pid);
   const measured = await measures.report(server, stdoutFile);
@@ -239,9 +244,10 @@ export async function concurrency(
     peakRssMiB: peak,
     eventLoopLagP99Ms: measured.eventLoopLagP99Ms,
     eventLoopLagMaxMs: measured.eventLoopLagMaxMs,
+    unacceptedPeak,
   };
   console.log(
-    `  ${name}, ${connections} connections: ${fmt(row.rps)} req/s, ${row.errors} errors, overhead p99 ${fmt(row.overheadP99Ms)} ms, CPU ${fmt(cpuCores, 2)}, peak RSS ${fmt(row.peakRssMiB)} MiB`,
+    `  ${name}, ${connections} connections: ${fmt(row.rps)} req/s, ${row.errors} errors, overhead p99 ${fmt(row.overheadP99Ms)} ms, CPU ${fmt(cpuCores, 2)}, peak RSS ${fmt(row.peakRssMiB)} MiB, unaccepted peak ${row.unacceptedPeak ?? 'n/a'}`,
   );
   return row;
 }

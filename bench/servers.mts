@@ -1,9 +1,9 @@
 // What make bench and bench/allocations.mts share: servers pinned to core 0, wrk pinned to core 1,
 // both on loopback and bounded in time.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -171,4 +171,33 @@ export function wrk(
     ([, p, us]) => ({ p: Number(p), ms: Number(us) / 1000 }),
   );
   return { requests, rps, p50Ms, p99Ms, errors, percentiles };
+}
+
+/**
+ * Samples, every half second until `stop`, how many connections wait in the server's listen
+ * queue, opened by the kernel but not yet accepted by the process; `stop` answers the most seen,
+ * or undefined without `ss`. A background process, since wrk runs synchronously meanwhile.
+ */
+export function sampleListenQueue(port: number): { stop(): number | undefined } {
+  const file = join(tmpdir(), `httpserver-bench-listen-${port}.txt`);
+  const sampler = spawn(
+    'sh',
+    ['-c', `while :; do ss -ltnH "sport = :${port}" || exit; sleep 0.5; done > "${file}"`],
+    { stdio: 'ignore' },
+  );
+  return {
+    stop(): number | undefined {
+      sampler.kill();
+      let lines: string[];
+      try {
+        lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+        rmSync(file, { force: true });
+      } catch {
+        return undefined;
+      }
+      // ss -lt: State Recv-Q Send-Q ...; on a listening socket Recv-Q is the accept queue.
+      const waiting = lines.map((line) => Number(line.trim().split(/\s+/)[1])).filter(Number.isFinite);
+      return waiting.length === 0 ? undefined : Math.max(...waiting);
+    },
+  };
 }
