@@ -50,7 +50,7 @@ export interface Capacity {
   steps: Concurrency[];
   /** The busiest step with 0 errors and overhead p99 under CAPACITY_OVERHEAD_P99_MS. */
   capacity: Concurrency | undefined;
-  /** Peak RSS per waiting request: the slope of peak RSS over the connections (each holds one request). */
+  /** Peak RSS per waiting request: the slope of peak RSS over the connections of the steps with 0 errors (each holds one request). */
   kibPerWaitingRequest: number;
   /** At 2000 connections, the floor (b') and httpserver (c). */
   floor: Concurrency;
@@ -94,7 +94,10 @@ export async function podCapacity(
     });
     const passing = steps.filter((s) => s.errors === 0 && s.overheadP99Ms < CAPACITY_OVERHEAD_P99_MS);
     const capacity = passing.sort((a, b) => b.rps - a.rps)[0];
-    const kibPerWaitingRequest = slope(steps.map((s) => ({ x: s.connections, y: s.peakRssMiB }))) * 1024;
+    // Only steps that answered every request: past saturation connections wait unaccepted in the
+    // kernel, holding no process memory, and would flatten the slope.
+    const served = steps.filter((s) => s.errors === 0);
+    const kibPerWaitingRequest = slope(served.map((s) => ({ x: s.connections, y: s.peakRssMiB }))) * 1024;
     const service = steps.find((s) => s.connections === FLOOR_CONNECTIONS) as Concurrency;
     return {
       limits: { memory, cpu },

@@ -127,7 +127,7 @@ function measures(
           cap !== undefined && (100 * cap.cpuCores) / CHART_LIMITS.requestCpus >= CHART_LIMITS.hpaCpuPercent,
       },
       {
-        measure: 'memory each waiting request holds (peak RSS slope)',
+        measure: 'memory each waiting request holds (peak RSS slope over the steps with 0 errors)',
         value: `${fmt(pod.kibPerWaitingRequest, 1)} KiB`,
         target: 'reported',
       },
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
   const pod = await podCapacity(
     delayed,
     FULL
-      ? { connections: [250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2500, 3000], seconds: 30 }
+      ? { connections: [250, 375, 500, 750, 1000, 1250, 1500, 1750, 2000, 2500, 3000], seconds: 30 }
       : { connections: [250, 375, 500, 1000], seconds: 20 },
   );
   const sequential = FULL
