@@ -10,6 +10,7 @@ import {
   concurrency,
   FIXTURE_MEASURES,
   HTTPSERVER_MEASURES,
+  underFlags,
   type Concurrency,
   type NamedSide,
 } from './scenarios.mts';
@@ -86,8 +87,7 @@ export async function podCapacity(
     for (const count of [...new Set([...connections, FLOOR_CONNECTIONS])].sort((a, b) => a - b)) {
       steps.push(await concurrency(httpserver, HTTPSERVER_MEASURES, { ...options, connections: count }));
     }
-    // The floor under httpserver's NODE_OPTIONS, as side by side (run.mts).
-    const floorSide = { ...CEILINGS.delayed.nestInterceptor, env: { NODE_OPTIONS: delayed.NODE_OPTIONS } };
+    const floorSide = underFlags(CEILINGS.delayed.nestInterceptor, delayed.NODE_OPTIONS);
     const floor = await concurrency(floorSide, FIXTURE_MEASURES, {
       ...options,
       connections: FLOOR_CONNECTIONS,

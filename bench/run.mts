@@ -21,6 +21,7 @@ import {
   sideBySide,
   sideBySideTable,
   throughput,
+  underFlags,
   type NamedSide,
   type SideBySide,
 } from './scenarios.mts';
@@ -180,12 +181,7 @@ async function main(): Promise<void> {
   console.log(
     `side by side at ${CONNECTIONS} connections, delay off: ${pairs} pairs of ${PAIR_SECONDS} s runs each`,
   );
-  // The floor runs under httpserver's runtime flags, so that the ratio compares request paths, not
-  // heap settings (docs/performance.md).
-  const sameFlags = (side: NamedSide): NamedSide => ({
-    ...side,
-    env: { ...side.env, NODE_OPTIONS: IMAGE_NODE_OPTIONS },
-  });
+  const sameFlags = (side: NamedSide): NamedSide => underFlags(side, IMAGE_NODE_OPTIONS);
   const floor = await sideBySide("c/b'", sameFlags(CEILINGS.nestInterceptor), httpserver, pairs);
   const tracing = await sideBySide('d/c', httpserver, traced, pairs);
   const unsampled = await sideBySide(

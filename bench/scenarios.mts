@@ -51,6 +51,16 @@ const fixture = (name: string, file: string): NamedSide => ({
 });
 
 /** The ceilings httpserver is measured against: fixtures run with Node's defaults. */
+/**
+ * A side under httpserver's NODE_OPTIONS: wherever a fixture is compared with httpserver it runs
+ * with the same runtime flags, so that the ratio compares request paths, not heap settings
+ * (docs/performance.md).
+ */
+export const underFlags = (side: NamedSide, nodeOptions: string | undefined): NamedSide => ({
+  ...side,
+  env: { ...side.env, NODE_OPTIONS: nodeOptions },
+});
+
 export const CEILINGS = {
   bareHttp: fixture('(a) node:http', 'bare-http.mjs'),
   nestHello: fixture('(b) NestJS hello', 'nest-hello.mjs'),
