@@ -109,6 +109,7 @@ function measures(
     rows.push({ measure: 'pod capacity', value: 'skipped: no cgroup can be made here', target: '' });
   } else {
     const { capacity: cap, floor: b, service: c, limits } = pod;
+    const capCpuPercent = cap === undefined ? NaN : (100 * cap.cpuCores) / CHART_LIMITS.requestCpus;
     const shape = `cgroup ${pod.cgroup}, ${limits.memory}, ${limits.cpu} CPU, delay 0-2 s`;
     rows.push(
       {
@@ -122,10 +123,9 @@ function measures(
       },
       {
         measure: `CPU at that capacity, % of the chart's ${CHART_LIMITS.requestCpus * 1000}m request: the HPA's CPU target stays below it`,
-        value: cap === undefined ? '' : `${fmt((100 * cap.cpuCores) / CHART_LIMITS.requestCpus)}%`,
+        value: cap === undefined ? '' : `${fmt(capCpuPercent)}%`,
         target: `>= ${CHART_LIMITS.hpaCpuPercent}% (values.yaml)`,
-        met:
-          cap !== undefined && (100 * cap.cpuCores) / CHART_LIMITS.requestCpus >= CHART_LIMITS.hpaCpuPercent,
+        met: capCpuPercent >= CHART_LIMITS.hpaCpuPercent,
       },
       {
         measure: 'memory each waiting request holds (peak RSS slope over the steps with 0 errors)',
