@@ -298,7 +298,11 @@ export async function sideBySide(
   onPair: (sampleA: Sample, sampleB: Sample) => void = () => {},
 ): Promise<SideBySide> {
   const serverA = await start('A', a.args, a.env);
-  const serverB = await start('B', b.args, b.env);
+  // A server left running would keep the bench's stdout open: `bench/ab.sh ... | tail` would hang.
+  const serverB = await start('B', b.args, b.env).catch(async (error: unknown) => {
+    await stop(serverA);
+    throw error;
+  });
   try {
     wrk(serverA.port, WARMUP_SECONDS, CONNECTIONS, { headers: a.headers });
     wrk(serverB.port, WARMUP_SECONDS, CONNECTIONS, { headers: b.headers });

@@ -92,7 +92,15 @@ export async function start(
       () => false,
     );
     if (ok) return { name, port, child };
-    if (Date.now() > deadline) throw new Error(`${name} did not start`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `${name} exited (${child.exitCode ?? child.signalCode}) before it answered ${readyPath}`,
+      );
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not answer ${readyPath} within 15 s`);
+    }
     await sleep(20);
   }
 }
