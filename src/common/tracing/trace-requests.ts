@@ -1,7 +1,5 @@
 import {
   context,
-  propagation,
-  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -29,12 +27,13 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { peerAddress } from '../http/client-address';
 import { pathOf } from '../http/path-of';
 import { PROBE_AND_SCRAPE_ROUTES } from '../http/routes';
+import { extractParent } from './extract-parent';
 
 /** The server's request listener, wrapped so that each request runs in its own server span. */
 export type TraceRequests = (listener: RequestListener) => RequestListener;
 
 /**
- * A SERVER span per request, child of the trace context its headers carry (W3C or B3), with the
+ * A SERVER span per request, child of the trace context its headers carry (W3C or B3: extract-parent.ts), with the
  * stable HTTP semantic conventions; the request path names it after its route when the route is
  * known ("GET /status/:codes", access-log.ts). Probes and scrapes get none.
  *
@@ -49,13 +48,14 @@ export type TraceRequests = (listener: RequestListener) => RequestListener;
  * that records nothing), and its trace id still in the access line.
  */
 export function traceRequests(tracer: Tracer, followsParent: boolean): TraceRequests {
+  const extract = extractParent();
   return (listener) => (req, res) => {
     const path = pathOf(req.url ?? '');
     if (PROBE_AND_SCRAPE_ROUTES.has(path)) {
       listener(req, res);
       return;
     }
-    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    const parent = extract(req.headers);
     if (followsParent && isUnsampled(trace.getSpanContext(parent))) {
       context.with(parent, listener, undefined, req, res);
       return;
