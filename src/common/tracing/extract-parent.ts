@@ -16,8 +16,8 @@ const ZERO_SPAN_ID = '0'.repeat(16);
  * version, a repeated header) goes to the propagator itself, so the context is the same either way.
  *
  * Why: the composite propagator runs four propagators and a regular expression with lookaheads for
- * every request, about 7 µs in the service against a few hundred nanoseconds here, and with a
- * parent that was not sampled that was most of what tracing cost (docs/performance.md).
+ * every request, 7-11 µs at the median in the service under load: with a parent that was not
+ * sampled, the largest single part of what tracing cost (docs/performance.md).
  */
 export function extractParent(): ExtractParent {
   // Read once: the propagator is set before the first request and never changes.
