@@ -10,9 +10,9 @@ const ZERO_TRACE_ID = '0'.repeat(32);
 const ZERO_SPAN_ID = '0'.repeat(16);
 
 /**
- * `propagation.extract()` with the global propagator, and two shortcuts for what nearly every
- * request carries: no propagation header at all, or a lone canonical traceparent, the form Envoy
- * and every OpenTelemetry SDK send. Anything else (tracestate, baggage, B3, whitespace, another
+ * `propagation.extract()` with the global propagator, and two shortcuts for the commonest cases:
+ * no propagation header at all, or a lone canonical traceparent, as OpenTelemetry SDKs and Envoy's
+ * OpenTelemetry tracer send it. Anything else (tracestate, baggage, B3, whitespace, another
  * version, a repeated header) goes to the propagator itself, so the context is the same either way.
  *
  * Why: the composite propagator runs four propagators and a regular expression with lookaheads for
