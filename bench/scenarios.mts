@@ -50,7 +50,6 @@ const fixture = (name: string, file: string): NamedSide => ({
   env: {},
 });
 
-/** The ceilings httpserver is measured against: fixtures run with Node's defaults. */
 /**
  * A side under httpserver's NODE_OPTIONS: wherever a fixture is compared with httpserver it runs
  * with the same runtime flags, so that the ratio compares request paths, not heap settings
@@ -61,6 +60,7 @@ export const underFlags = (side: NamedSide, nodeOptions: string | undefined): Na
   env: { ...side.env, NODE_OPTIONS: nodeOptions },
 });
 
+/** The ceilings httpserver is measured against: fixtures run with Node's defaults (see underFlags). */
 export const CEILINGS = {
   bareHttp: fixture('(a) node:http', 'bare-http.mjs'),
   nestHello: fixture('(b) NestJS hello', 'nest-hello.mjs'),
