@@ -1,14 +1,10 @@
 import { Module } from '@nestjs/common';
-import {
-  getToken,
-  makeGaugeProvider,
-  makeHistogramProvider,
-  PrometheusModule,
-} from '@willsoto/nestjs-prometheus';
+import { getToken, makeGaugeProvider, PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { Gauge, register } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '../common/config/app-config';
 import { LifecycleState } from '../common/lifecycle/lifecycle-state';
 import { METRICS_PATH } from '../common/http/routes';
+import { LATENCY_HISTOGRAM, LatencyHistogram } from './latency-histogram';
 import { RequestMetrics } from './request-metrics';
 
 /**
@@ -18,6 +14,17 @@ import { RequestMetrics } from './request-metrics';
 const LATENCY_BUCKETS_SECONDS = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 5, 10,
 ];
+
+/** The request latency histogram, registered in prom-client's default registry (latency-histogram.ts). */
+const latencyHistogram = {
+  provide: LATENCY_HISTOGRAM,
+  useFactory: () =>
+    new LatencyHistogram(
+      'http_request_duration_seconds',
+      'Time from receiving a request to finishing its response, including the random delay.',
+      LATENCY_BUCKETS_SECONDS,
+    ).registerIn(register),
+};
 
 /** A gauge read from LifecycleState at scrape time, so the count is kept in one place only. */
 const inFlightGauge = {
@@ -55,12 +62,7 @@ const buildInfoSetter = {
     }),
   ],
   providers: [
-    makeHistogramProvider({
-      name: 'http_request_duration_seconds',
-      help: 'Time from receiving a request to finishing its response, including the random delay.',
-      labelNames: ['method', 'route', 'status_code'],
-      buckets: LATENCY_BUCKETS_SECONDS,
-    }),
+    latencyHistogram,
     makeGaugeProvider({
       name: 'httpserver_build_info',
       help: 'Always 1; the version label is the VERSION this process serves.',

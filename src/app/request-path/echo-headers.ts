@@ -50,7 +50,9 @@ export function createHeaderEcho(extraExcluded: readonly string[]): HeaderEcho {
       if (denied.has(lower) || lower.startsWith(DENIED_PREFIX)) continue;
       const value = raw[i + 1] as string;
       if (NON_ASCII.test(value)) nonAscii = true;
-      res.appendHeader(name, value);
+      // appendHeader validates and then calls setHeader, which validates again: only a repeat needs it.
+      if (res.hasHeader(name)) res.appendHeader(name, value);
+      else res.setHeader(name, value);
     }
     return nonAscii;
   };

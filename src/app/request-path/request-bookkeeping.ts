@@ -87,8 +87,9 @@ export class RequestBookkeeping {
     // A scrape would always count itself: the gauge would never read 0.
     const counted = route !== METRICS_PATH;
     if (counted) this.lifecycle.requestStarted(res);
-    // 'close' fires exactly once, after 'finish' or when the client hangs up first.
-    res.once('close', () => {
+    // 'close' fires exactly once, after 'finish' or when the client hangs up first (so `on`, not
+    // `once` and its wrapper).
+    res.on('close', () => {
       const endedAt = performance.now();
       const elapsedMs = endedAt - startedAt;
       if (counted) this.lifecycle.requestEnded(res);
