@@ -1,9 +1,10 @@
-import { context, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { Request } from 'express';
 import type { Logger } from 'pino';
 import { PROBE_AND_SCRAPE_ROUTES } from '../../common/http/routes';
 import { pathOf } from '../../common/http/path-of';
+import { requestContext } from '../../common/tracing/request-context';
 
 /** Status label of a request whose client hung up before the response was sent (nginx's convention). */
 export const CLIENT_CLOSED_REQUEST = 499;
@@ -43,11 +44,12 @@ export interface Rejection {
  * span when it ends ("GET /status/:codes", attribute http.route; trace-requests.ts). Undefined
  * without tracing.
  */
-export function traceRequest(route: string | undefined): TraceIds | undefined {
-  const active = context.active();
-  const rpc = getRPCMetadata(active);
+export function traceRequest(req: Request, route: string | undefined): TraceIds | undefined {
+  const traceContext = requestContext(req);
+  if (traceContext === undefined) return undefined;
+  const rpc = getRPCMetadata(traceContext);
   if (route !== undefined && rpc?.type === RPCType.HTTP) rpc.route = route;
-  const span = (rpc?.span ?? trace.getSpan(active))?.spanContext();
+  const span = (rpc?.span ?? trace.getSpan(traceContext))?.spanContext();
   return span === undefined ? undefined : { trace_id: span.traceId, span_id: span.spanId };
 }
 

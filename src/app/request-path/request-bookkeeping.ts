@@ -63,7 +63,7 @@ export class RequestBookkeeping {
     if (existing !== undefined) {
       if (route === UNMATCHED_ROUTE) return;
       existing.route = route;
-      if (this.tracing) traceRequest(route);
+      if (this.tracing) traceRequest(req, route);
       return;
     }
     const record: RequestRecord = {
@@ -73,7 +73,7 @@ export class RequestBookkeeping {
       delayMs: 0,
       reason: undefined,
       change: undefined,
-      trace: this.tracing ? traceRequest(route === UNMATCHED_ROUTE ? undefined : route) : undefined,
+      trace: this.tracing ? traceRequest(req, route === UNMATCHED_ROUTE ? undefined : route) : undefined,
     };
     tracked[RECORD] = record;
     (req as IdentifiedRequest).id = record.requestId;

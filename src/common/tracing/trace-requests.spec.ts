@@ -10,6 +10,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { createServer, request, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { requestContext } from './request-context';
 import { traceRequests } from './trace-requests';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -37,13 +38,14 @@ describe('traceRequests', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  /** A server whose listener reads the active context and names the route as the request path does. */
+  /** A server whose listener reads the request's trace context and names the route as the request path does. */
   async function serve(handler: RequestListener, followsParent = true): Promise<number> {
     const wrap = traceRequests(provider.getTracer('test'), followsParent);
     server = createServer(
       wrap((req, res) => {
-        const span = trace.getSpan(context.active())?.spanContext();
-        const rpc = getRPCMetadata(context.active());
+        const traceContext = requestContext(req);
+        const span = traceContext && trace.getSpan(traceContext)?.spanContext();
+        const rpc = traceContext && getRPCMetadata(traceContext);
         if (rpc !== undefined) rpc.route = '/items/:id';
         seen = { traceId: span?.traceId, spanId: span?.spanId, route: rpc?.route };
         handler(req, res);

@@ -1,5 +1,4 @@
 import {
-  context,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -28,14 +27,16 @@ import { peerAddress } from '../http/client-address';
 import { pathOf } from '../http/path-of';
 import { PROBE_AND_SCRAPE_ROUTES } from '../http/routes';
 import { extractParent } from './extract-parent';
+import { setRequestContext } from './request-context';
 
-/** The server's request listener, wrapped so that each request runs in its own server span. */
+/** The server's request listener, wrapped so that each request gets its own server span (request-context.ts). */
 export type TraceRequests = (listener: RequestListener) => RequestListener;
 
 /**
- * A SERVER span per request, child of the trace context its headers carry (W3C or B3: extract-parent.ts), with the
- * stable HTTP semantic conventions; the request path names it after its route when the route is
- * known ("GET /status/:codes", access-log.ts). Probes and scrapes get none.
+ * A SERVER span per request, child of the trace context its headers carry (W3C or B3:
+ * extract-parent.ts), with the stable HTTP semantic conventions, kept on the request
+ * (request-context.ts); the request path names it after its route when the route is known
+ * ("GET /status/:codes", access-log.ts). Probes and scrapes get none.
  *
  * This replaces OpenTelemetry's http instrumentation for incoming requests, which bound every
  * listener of each request and response to the context and computed its attributes before
@@ -43,7 +44,7 @@ export type TraceRequests = (listener: RequestListener) => RequestListener;
  * (docs/performance.md).
  *
  * With a sampler that follows its parent (parentbased_*), a request whose parent was not sampled,
- * as most are under Istio's default 1%, runs in the context it came with: no span of its own, the
+ * as most are under Istio's default 1%, keeps the context it came with: no span of its own, the
  * trace context passed on to backends as received (W3C Trace Context allows this of a service
  * that records nothing), and its trace id still in the access line.
  */
@@ -57,7 +58,8 @@ export function traceRequests(tracer: Tracer, followsParent: boolean): TraceRequ
     }
     const parent = extract(req.headers);
     if (followsParent && isUnsampled(trace.getSpanContext(parent))) {
-      context.with(parent, listener, undefined, req, res);
+      setRequestContext(req, parent);
+      listener(req, res);
       return;
     }
     const method = req.method ?? 'GET';
@@ -68,7 +70,8 @@ export function traceRequests(tracer: Tracer, followsParent: boolean): TraceRequ
       span.setAttributes(requestAttributes(req, method, path));
       res.once('close', () => endSpan(span, rpc.route, res));
     }
-    context.with(setRPCMetadata(trace.setSpan(parent, span), rpc), listener, undefined, req, res);
+    setRequestContext(req, setRPCMetadata(trace.setSpan(parent, span), rpc));
+    listener(req, res);
   };
 }
 
