@@ -1,5 +1,6 @@
-import { propagation, ROOT_CONTEXT, trace, type Context } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, SpanKind, trace, type Context } from '@opentelemetry/api';
 import { B3Propagator } from '@opentelemetry/propagator-b3';
+import { AlwaysOnSampler, ParentBasedSampler, SamplingDecision } from '@opentelemetry/sdk-trace';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createPropagator } from './create-propagator';
 import { extractParent } from './extract-parent';
@@ -16,12 +17,21 @@ function described(context: Context): unknown {
   };
 }
 
+const sampler = new ParentBasedSampler({ root: new AlwaysOnSampler() });
+
+/** Whether a sampler that follows its parent drops the request: a valid parent that was not sampled. */
+function followedAsUnsampled(context: Context): boolean {
+  const { decision } = sampler.shouldSample(context, TRACE_ID, 'GET', SpanKind.SERVER, {}, []);
+  return decision === SamplingDecision.NOT_RECORD;
+}
+
 /** Every shape of header the shortcuts take or must hand to the propagator. */
 const CASES: Record<string, IncomingHttpHeaders> = {
   'no propagation header': { host: 'example.test' },
   'a sampled parent': { traceparent: parentHeader('01') },
   'a parent not sampled': { traceparent: parentHeader('00') },
   'other trace flags': { traceparent: parentHeader('03') },
+  'another flag, not sampled': { traceparent: parentHeader('02') },
   'flags ff': { traceparent: parentHeader('ff') },
   'uppercase hex': { traceparent: parentHeader('01').toUpperCase() },
   'uppercase in the trace id only': { traceparent: `00-${TRACE_ID.toUpperCase()}-${SPAN_ID}-01` },
@@ -32,6 +42,9 @@ const CASES: Record<string, IncomingHttpHeaders> = {
   'version ff': { traceparent: `ff-${TRACE_ID}-${SPAN_ID}-01` },
   'an all-zero trace id': { traceparent: `00-${'0'.repeat(32)}-${SPAN_ID}-01` },
   'an all-zero parent id': { traceparent: `00-${TRACE_ID}-${'0'.repeat(16)}-01` },
+  'an all-zero trace id, not sampled, past the shortcut': {
+    traceparent: ` 00-${'0'.repeat(32)}-${SPAN_ID}-00`,
+  },
   'a short trace id': { traceparent: `00-${TRACE_ID.slice(1)}-${SPAN_ID}-01` },
   'not hex': { traceparent: `00-${TRACE_ID.slice(1)}g-${SPAN_ID}-01` },
   empty: { traceparent: '' },
@@ -54,24 +67,31 @@ describe('extractParent', () => {
     beforeEach(() => propagation.setGlobalPropagator(createPropagator()));
 
     it.each(Object.entries(CASES))('gives what the propagator gives: %s', (_name, headers) => {
-      expect(described(extractParent()(headers))).toEqual(
-        described(propagation.extract(ROOT_CONTEXT, headers)),
-      );
+      const parent = extractParent()(headers);
+      const expected = propagation.extract(ROOT_CONTEXT, headers);
+      expect(described(parent.context)).toEqual(described(expected));
+      expect(parent.unsampled).toBe(followedAsUnsampled(expected));
     });
 
     it('reads a canonical traceparent as a remote parent', () => {
-      const parent = trace.getSpanContext(extractParent()({ traceparent: parentHeader('00') }));
-      expect(parent).toEqual({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 0, isRemote: true });
+      const parent = extractParent()({ traceparent: parentHeader('00') });
+      expect(trace.getSpanContext(parent.context)).toEqual({
+        traceId: TRACE_ID,
+        spanId: SPAN_ID,
+        traceFlags: 0,
+        isRemote: true,
+      });
+      expect(parent.unsampled).toBe(true);
     });
 
     it('gives the root context to a request that carries no parent', () => {
-      expect(extractParent()({ host: 'example.test' })).toBe(ROOT_CONTEXT);
+      expect(extractParent()({ host: 'example.test' })).toEqual({ context: ROOT_CONTEXT, unsampled: false });
     });
   });
 
   it('leaves traceparent to a propagator that does not read it', () => {
     propagation.setGlobalPropagator(new B3Propagator());
     const headers = { traceparent: parentHeader('01') };
-    expect(trace.getSpanContext(extractParent()(headers))).toBeUndefined();
+    expect(trace.getSpanContext(extractParent()(headers).context)).toBeUndefined();
   });
 });

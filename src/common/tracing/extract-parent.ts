@@ -1,8 +1,25 @@
-import { propagation, ROOT_CONTEXT, trace, type Context } from '@opentelemetry/api';
+import {
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+  TraceFlags,
+  type Context,
+} from '@opentelemetry/api';
 import type { IncomingHttpHeaders } from 'node:http';
 
-/** The trace context a request's headers carry, as `propagation.extract(ROOT_CONTEXT, headers)` gives it. */
-export type ExtractParent = (headers: IncomingHttpHeaders) => Context;
+/**
+ * The trace context a request's headers carry, as `propagation.extract(ROOT_CONTEXT, headers)` gives
+ * it, and whether it names a valid parent that was not sampled (which a parent-based sampler follows).
+ */
+export interface Parent {
+  context: Context;
+  unsampled: boolean;
+}
+
+export type ExtractParent = (headers: IncomingHttpHeaders) => Parent;
+
+const NO_PARENT: Parent = { context: ROOT_CONTEXT, unsampled: false };
 
 /** A version-00 traceparent exactly as W3C Trace Context writes it: lowercase hex, nothing around it. */
 const CANONICAL_TRACEPARENT = /^00-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
@@ -26,18 +43,30 @@ export function extractParent(): ExtractParent {
   const readsTraceparent = otherFields.length < fields.length;
   return (headers) => {
     for (const field of otherFields) {
-      if (headers[field] !== undefined) return propagation.extract(ROOT_CONTEXT, headers);
+      if (headers[field] !== undefined) return fromPropagator(headers);
     }
     const traceparent = headers.traceparent;
-    if (traceparent === undefined) return ROOT_CONTEXT;
+    if (traceparent === undefined) return NO_PARENT;
     if (!readsTraceparent || typeof traceparent !== 'string' || !CANONICAL_TRACEPARENT.test(traceparent)) {
-      return propagation.extract(ROOT_CONTEXT, headers);
+      return fromPropagator(headers);
     }
     const traceId = traceparent.slice(3, 35);
     const spanId = traceparent.slice(36, 52);
     // All-zero ids are invalid: the request starts a trace of its own, as the propagator decides.
-    if (traceId === ZERO_TRACE_ID || spanId === ZERO_SPAN_ID) return ROOT_CONTEXT;
+    if (traceId === ZERO_TRACE_ID || spanId === ZERO_SPAN_ID) return NO_PARENT;
     const traceFlags = parseInt(traceparent.slice(53), 16);
-    return trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags, isRemote: true });
+    // The ids were checked above: whether it was sampled is only its flag.
+    return {
+      context: trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags, isRemote: true }),
+      unsampled: (traceFlags & TraceFlags.SAMPLED) === 0,
+    };
   };
+}
+
+function fromPropagator(headers: IncomingHttpHeaders): Parent {
+  const context = propagation.extract(ROOT_CONTEXT, headers);
+  const span = trace.getSpanContext(context);
+  const unsampled =
+    span !== undefined && isSpanContextValid(span) && (span.traceFlags & TraceFlags.SAMPLED) === 0;
+  return { context, unsampled };
 }

@@ -1,14 +1,4 @@
-import {
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  TraceFlags,
-  isSpanContextValid,
-  type Attributes,
-  type Span,
-  type SpanContext,
-  type Tracer,
-} from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import {
   ATTR_CLIENT_ADDRESS,
@@ -57,26 +47,22 @@ export function traceRequests(tracer: Tracer, followsParent: boolean): TraceRequ
       return;
     }
     const parent = extract(req.headers);
-    if (followsParent && isUnsampled(trace.getSpanContext(parent))) {
-      setRequestContext(req, parent);
+    if (followsParent && parent.unsampled) {
+      setRequestContext(req, parent.context);
       listener(req, res);
       return;
     }
     const method = req.method ?? 'GET';
-    const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+    const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent.context);
     // The request path writes the route here (access-log.ts).
     const rpc: RPCMetadata = { type: RPCType.HTTP, span };
     if (span.isRecording()) {
       span.setAttributes(requestAttributes(req, method, path));
       res.once('close', () => endSpan(span, rpc.route, res));
     }
-    setRequestContext(req, setRPCMetadata(trace.setSpan(parent, span), rpc));
+    setRequestContext(req, setRPCMetadata(trace.setSpan(parent.context, span), rpc));
     listener(req, res);
   };
-}
-
-function isUnsampled(parent: SpanContext | undefined): boolean {
-  return parent !== undefined && isSpanContextValid(parent) && (parent.traceFlags & TraceFlags.SAMPLED) === 0;
 }
 
 function requestAttributes(req: IncomingMessage, method: string, path: string): Attributes {
