@@ -10,7 +10,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 /**
  * The trace context a request's headers carry, as `propagation.extract(ROOT_CONTEXT, headers)` gives
- * it, and whether it names a valid parent that was not sampled (which a parent-based sampler follows).
+ * it, and whether it names a valid parent that was not sampled: a request a parent-based sampler
+ * does not sample either.
  */
 export interface Parent {
   context: Context;

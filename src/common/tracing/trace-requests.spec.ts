@@ -1,5 +1,4 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { getRPCMetadata, W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   InMemorySpanExporter,
@@ -26,11 +25,9 @@ describe('traceRequests', () => {
   let seen: { traceId?: string; spanId?: string; route?: string };
 
   beforeAll(() => {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   });
   afterAll(() => {
-    context.disable();
     propagation.disable();
   });
   afterEach(async () => {
