@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { APP_CONFIG, type AppConfig } from '../common/config/app-config';
-import { withRequestContext } from '../common/tracing/request-context';
+import { withRequestTrace } from '../common/tracing/request-trace';
 
 /** Trace headers the SDK's propagators write for the client span when tracing is on. */
 const PROPAGATED_HEADERS = [
@@ -54,7 +54,7 @@ export class BackendClient {
   callAll(req: Request): Promise<BackendAnswer[]> {
     const headers = this.forwardedHeaders(req);
     // With tracing on, the calls run in the request's trace context: each fetch() gets a client span under it.
-    return withRequestContext(req, () => Promise.all(this.urls.map((url) => this.call(url, headers))));
+    return withRequestTrace(req, () => Promise.all(this.urls.map((url) => this.call(url, headers))));
   }
 
   private forwardedHeaders(req: Request): Record<string, string> {

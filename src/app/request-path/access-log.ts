@@ -1,10 +1,8 @@
-import { trace } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { Request } from 'express';
 import type { Logger } from 'pino';
 import { PROBE_AND_SCRAPE_ROUTES } from '../../common/http/routes';
 import { pathOf } from '../../common/http/path-of';
-import { requestContext } from '../../common/tracing/request-context';
+import { requestTrace } from '../../common/tracing/request-trace';
 
 /** Status label of a request whose client hung up before the response was sent (nginx's convention). */
 export const CLIENT_CLOSED_REQUEST = 499;
@@ -45,12 +43,10 @@ export interface Rejection {
  * without tracing.
  */
 export function traceRequest(req: Request, route: string | undefined): TraceIds | undefined {
-  const traceContext = requestContext(req);
-  if (traceContext === undefined) return undefined;
-  const rpc = getRPCMetadata(traceContext);
-  if (route !== undefined && rpc?.type === RPCType.HTTP) rpc.route = route;
-  const span = (rpc?.span ?? trace.getSpan(traceContext))?.spanContext();
-  return span === undefined ? undefined : { trace_id: span.traceId, span_id: span.spanId };
+  const traced = requestTrace(req);
+  if (traced === undefined) return undefined;
+  if (route !== undefined) traced.route = route;
+  return { trace_id: traced.traceId, span_id: traced.spanId };
 }
 
 /**

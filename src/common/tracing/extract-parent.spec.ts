@@ -70,6 +70,7 @@ describe('extractParent', () => {
       const parent = extractParent()(headers);
       const expected = propagation.extract(ROOT_CONTEXT, headers);
       expect(described(parent.context)).toEqual(described(expected));
+      expect(parent.spanContext).toEqual(trace.getSpanContext(expected));
       expect(parent.unsampled).toBe(followedAsUnsampled(expected));
     });
 
@@ -85,7 +86,10 @@ describe('extractParent', () => {
     });
 
     it('gives the root context to a request that carries no parent', () => {
-      expect(extractParent()({ host: 'example.test' })).toEqual({ context: ROOT_CONTEXT, unsampled: false });
+      const parent = extractParent()({ host: 'example.test' });
+      expect(parent.context).toBe(ROOT_CONTEXT);
+      expect(parent.spanContext).toBeUndefined();
+      expect(parent.unsampled).toBe(false);
     });
   });
 

@@ -5,22 +5,40 @@ import {
   trace,
   TraceFlags,
   type Context,
+  type SpanContext,
 } from '@opentelemetry/api';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /**
- * The trace context a request's headers carry, as `propagation.extract(ROOT_CONTEXT, headers)` gives
- * it, and whether it names a valid parent that was not sampled: a request a parent-based sampler
- * does not sample either.
+ * The parent a request's headers name, and the trace context `propagation.extract(ROOT_CONTEXT,
+ * headers)` gives for them. `unsampled`: a valid parent that was not sampled, which a parent-based
+ * sampler does not sample either.
  */
-export interface Parent {
-  context: Context;
-  unsampled: boolean;
+export class Parent {
+  private extracted: Context | undefined;
+
+  constructor(
+    readonly spanContext: SpanContext | undefined,
+    readonly unsampled: boolean,
+    extracted?: Context,
+  ) {
+    this.extracted = extracted;
+  }
+
+  /**
+   * Made on first read for a parent the shortcut read: a request that records nothing needs it only
+   * for backend calls, and making it copies a Map (docs/performance.md).
+   */
+  get context(): Context {
+    this.extracted ??=
+      this.spanContext === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, this.spanContext);
+    return this.extracted;
+  }
 }
 
 export type ExtractParent = (headers: IncomingHttpHeaders) => Parent;
 
-const NO_PARENT: Parent = { context: ROOT_CONTEXT, unsampled: false };
+const NO_PARENT = new Parent(undefined, false, ROOT_CONTEXT);
 
 /** A version-00 traceparent exactly as W3C Trace Context writes it: lowercase hex, nothing around it. */
 const CANONICAL_TRACEPARENT = /^00-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
@@ -57,10 +75,10 @@ export function extractParent(): ExtractParent {
     if (traceId === ZERO_TRACE_ID || spanId === ZERO_SPAN_ID) return NO_PARENT;
     const traceFlags = parseInt(traceparent.slice(53), 16);
     // The ids were checked above: whether it was sampled is only its flag.
-    return {
-      context: trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags, isRemote: true }),
-      unsampled: (traceFlags & TraceFlags.SAMPLED) === 0,
-    };
+    return new Parent(
+      { traceId, spanId, traceFlags, isRemote: true },
+      (traceFlags & TraceFlags.SAMPLED) === 0,
+    );
   };
 }
 
@@ -69,5 +87,5 @@ function fromPropagator(headers: IncomingHttpHeaders): Parent {
   const span = trace.getSpanContext(context);
   const unsampled =
     span !== undefined && isSpanContextValid(span) && (span.traceFlags & TraceFlags.SAMPLED) === 0;
-  return { context, unsampled };
+  return new Parent(span, unsampled, context);
 }

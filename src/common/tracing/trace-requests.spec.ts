@@ -1,5 +1,6 @@
-import { propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { getRPCMetadata, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type SpanContext } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   InMemorySpanExporter,
   ParentBasedSampler,
@@ -9,7 +10,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { createServer, request, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { requestContext } from './request-context';
+import { requestTrace } from './request-trace';
 import { traceRequests } from './trace-requests';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -22,29 +23,36 @@ describe('traceRequests', () => {
     spanProcessors: [new SimpleSpanProcessor({ exporter })],
   });
   let server: Server;
-  let seen: { traceId?: string; spanId?: string; route?: string };
+  let seen: { traceId?: string; spanId?: string; active?: SpanContext };
 
   beforeAll(() => {
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   });
   afterAll(() => {
     propagation.disable();
+    context.disable();
   });
   afterEach(async () => {
     exporter.reset();
     await new Promise((resolve) => server.close(resolve));
   });
 
-  /** A server whose listener reads the request's trace context and names the route as the request path does. */
+  /**
+   * A server whose listener reads the request's trace as the access log does, names the route as
+   * the request path does, and reads the context a backend call would run in.
+   */
   async function serve(handler: RequestListener, followsParent = true): Promise<number> {
     const wrap = traceRequests(provider.getTracer('test'), followsParent);
     server = createServer(
       wrap((req, res) => {
-        const traceContext = requestContext(req);
-        const span = traceContext && trace.getSpan(traceContext)?.spanContext();
-        const rpc = traceContext && getRPCMetadata(traceContext);
-        if (rpc !== undefined) rpc.route = '/items/:id';
-        seen = { traceId: span?.traceId, spanId: span?.spanId, route: rpc?.route };
+        const traced = requestTrace(req);
+        if (traced !== undefined) traced.route = '/items/:id';
+        seen = {
+          traceId: traced?.traceId,
+          spanId: traced?.spanId,
+          active: traced?.run(() => trace.getSpanContext(context.active())),
+        };
         handler(req, res);
       }),
     );
@@ -95,6 +103,7 @@ describe('traceRequests', () => {
     });
     expect(span?.spanContext().traceId).toBe(TRACE_ID);
     expect(seen.spanId).toBe(span?.spanContext().spanId);
+    expect(seen.active).toEqual(span?.spanContext());
     expect(span?.status.code).toBe(SpanStatusCode.UNSET);
   });
 
@@ -126,7 +135,11 @@ describe('traceRequests', () => {
     await get(port, '/', { traceparent: `00-${TRACE_ID}-${PARENT_ID}-00` });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(exporter.getFinishedSpans()).toEqual([]);
-    expect(seen).toEqual({ traceId: TRACE_ID, spanId: PARENT_ID, route: undefined });
+    expect(seen).toEqual({
+      traceId: TRACE_ID,
+      spanId: PARENT_ID,
+      active: { traceId: TRACE_ID, spanId: PARENT_ID, traceFlags: 0, isRemote: true },
+    });
   });
 
   it('gives a request its own span id under an unsampled parent when the sampler may not follow parents', async () => {
@@ -137,6 +150,7 @@ describe('traceRequests', () => {
     // (a new span id) is made, as the SDK does for any sampler.
     expect(seen.traceId).toBe(TRACE_ID);
     expect(seen.spanId).not.toBe(PARENT_ID);
+    expect(seen.active).toMatchObject({ traceId: TRACE_ID, spanId: seen.spanId });
   });
 
   it('gives probes and scrapes no span and no context', async () => {
@@ -145,6 +159,6 @@ describe('traceRequests', () => {
       await get(port, path, { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(exporter.getFinishedSpans()).toEqual([]);
-    expect(seen.traceId).toBeUndefined();
+    expect(seen).toEqual({ traceId: undefined, spanId: undefined, active: undefined });
   });
 });

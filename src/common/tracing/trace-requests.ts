@@ -1,5 +1,13 @@
-import { SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
-import { RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
+import {
+  context,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+  type SpanContext,
+  type Tracer,
+} from '@opentelemetry/api';
 import {
   ATTR_CLIENT_ADDRESS,
   ATTR_ERROR_TYPE,
@@ -16,16 +24,16 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { peerAddress } from '../http/client-address';
 import { pathOf } from '../http/path-of';
 import { PROBE_AND_SCRAPE_ROUTES } from '../http/routes';
-import { extractParent } from './extract-parent';
-import { setRequestContext } from './request-context';
+import { extractParent, type Parent } from './extract-parent';
+import { setRequestTrace, type RequestTrace } from './request-trace';
 
-/** The server's request listener, wrapped so that each request gets its own server span (request-context.ts). */
+/** The server's request listener, wrapped so that each request gets its own server span (request-trace.ts). */
 export type TraceRequests = (listener: RequestListener) => RequestListener;
 
 /**
  * A SERVER span per request, child of the trace context its headers carry (W3C or B3:
  * extract-parent.ts), with the stable HTTP semantic conventions, kept on the request
- * (request-context.ts); the request path names it after its route when the route is known
+ * (request-trace.ts); the request path names it after its route when the route is known
  * ("GET /status/:codes", access-log.ts). Probes and scrapes get none.
  *
  * This replaces OpenTelemetry's http instrumentation for incoming requests, which bound every
@@ -47,22 +55,59 @@ export function traceRequests(tracer: Tracer, followsParent: boolean): TraceRequ
       return;
     }
     const parent = extract(req.headers);
-    if (followsParent && parent.unsampled) {
-      setRequestContext(req, parent.context);
+    // An unsampled parent is a valid one, so it has a span context (extract-parent.ts).
+    if (followsParent && parent.unsampled && parent.spanContext !== undefined) {
+      setRequestTrace(req, new ParentTrace(parent.spanContext, parent));
       listener(req, res);
       return;
     }
     const method = req.method ?? 'GET';
     const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent.context);
-    // The request path writes the route here (access-log.ts).
-    const rpc: RPCMetadata = { type: RPCType.HTTP, span };
+    const traced = new ServerSpanTrace(span, parent);
     if (span.isRecording()) {
       span.setAttributes(requestAttributes(req, method, path));
-      res.once('close', () => endSpan(span, rpc.route, res));
+      res.once('close', () => endSpan(span, traced.route, res));
     }
-    setRequestContext(req, setRPCMetadata(trace.setSpan(parent.context, span), rpc));
+    setRequestTrace(req, traced);
     listener(req, res);
   };
+}
+
+/** A request that records nothing: its ids and context are its parent's. */
+class ParentTrace implements RequestTrace {
+  readonly traceId: string;
+  readonly spanId: string;
+  route: string | undefined;
+
+  constructor(
+    { traceId, spanId }: SpanContext,
+    private readonly parent: Parent,
+  ) {
+    this.traceId = traceId;
+    this.spanId = spanId;
+  }
+
+  run<T>(work: () => T): T {
+    return context.with(this.parent.context, work);
+  }
+}
+
+/** A request with a server span of its own, recording or not. */
+class ServerSpanTrace implements RequestTrace {
+  readonly traceId: string;
+  readonly spanId: string;
+  route: string | undefined;
+
+  constructor(
+    private readonly span: Span,
+    private readonly parent: Parent,
+  ) {
+    ({ traceId: this.traceId, spanId: this.spanId } = span.spanContext());
+  }
+
+  run<T>(work: () => T): T {
+    return context.with(trace.setSpan(this.parent.context, this.span), work);
+  }
 }
 
 function requestAttributes(req: IncomingMessage, method: string, path: string): Attributes {
