@@ -2,7 +2,6 @@
 // one pod. Prints one table of the measures and their targets, writes bench/results/latest.md,
 // latest.json and latency.svg. BENCH_FULL=1 adds longer runs and the reference tables.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { CAPACITY_OVERHEAD_P99_MS, CHART_LIMITS, podCapacity, type Capacity } from './capacity.mts';
 import { concurrencyTable, table, throughputTable } from './markdown.mts';
@@ -25,7 +24,7 @@ import {
   type NamedSide,
   type SideBySide,
 } from './scenarios.mts';
-import { ROOT, start, stop, TWO_CORES } from './servers.mts';
+import { ROOT, start, startSink, stop, TWO_CORES } from './servers.mts';
 
 const FULL = process.env.BENCH_FULL === '1';
 
@@ -38,19 +37,6 @@ const IMAGE_NODE_OPTIONS = (() => {
 
 /** A request whose parent span was not sampled, as Istio's sidecars send most requests by default. */
 const UNSAMPLED_PARENT = 'traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00';
-
-/** A sink for the traced servers: accepts OTLP exports and discards them. */
-function startSink(): Promise<{ url: string; close: () => void }> {
-  return new Promise((resolve) => {
-    const server = createServer((req, res) => {
-      req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-    });
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as { port: number };
-      resolve({ url: `http://127.0.0.1:${address.port}`, close: () => server.close() });
-    });
-  });
-}
 
 /** Process start to the first 200 on /readyz, median of 5. */
 async function startup(env: NodeJS.ProcessEnv): Promise<number> {

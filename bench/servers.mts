@@ -209,3 +209,16 @@ export function sampleListenQueue(port: number): { stop(): number | undefined } 
     },
   };
 }
+
+/** A sink for traced servers: accepts OTLP exports and discards them. */
+export function startSink(): Promise<{ url: string; close: () => void }> {
+  return new Promise((resolve) => {
+    const server = createServer((req, res) => {
+      req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    });
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as { port: number };
+      resolve({ url: `http://127.0.0.1:${address.port}`, close: () => server.close() });
+    });
+  });
+}

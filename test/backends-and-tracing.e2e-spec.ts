@@ -143,15 +143,20 @@ describe.each(OTLP_PROTOCOLS)(
 
     it('passes an unsampled parent on as received, exporting nothing, the trace id in every access line', async () => {
       const unsampled = hex(16);
+      const callerSpanId = hex(8);
       await chain[0]!.get('/', {
-        traceparent: `00-${unsampled}-${hex(8)}-00`,
+        traceparent: `00-${unsampled}-${callerSpanId}-00`,
         'x-request-id': 'unsampled-1',
       });
+      // Each service passes the caller's context on unchanged, so every line names the caller's span.
       for (const service of chain) {
         const line = await service.waitForLine(
           (l) => l.reqId === 'unsampled-1' && l.msg === 'request completed',
         );
-        expect(line.trace_id).toBe(unsampled);
+        expect({ trace_id: line.trace_id, span_id: line.span_id }).toEqual({
+          trace_id: unsampled,
+          span_id: callerSpanId,
+        });
       }
       await new Promise((resolve) => setTimeout(resolve, 400));
       expect(receiver.spans.filter((s) => s.traceId === unsampled)).toEqual([]);
@@ -185,8 +190,9 @@ describe('backends that fail', () => {
         message: string;
         backends: { outcome: string; error: string }[];
       };
-      expect(body.message).toBe(`backend ${url}: fetch failed: ECONNREFUSED`);
-      expect(body.backends[0]).toMatchObject({ outcome: 'failed', error: 'fetch failed: ECONNREFUSED' });
+      const reason = `connect ECONNREFUSED ${new URL(url).host}`;
+      expect(body.message).toBe(`backend ${url}: ${reason}`);
+      expect(body.backends[0]).toMatchObject({ outcome: 'failed', error: reason });
     } finally {
       await front.stop();
     }

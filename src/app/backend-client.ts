@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { APP_CONFIG, type AppConfig } from '../common/config/app-config';
-import { withRequestTrace } from '../common/tracing/request-trace';
+import { requestTrace, type RequestTrace } from '../common/tracing/request-trace';
+import { GetTimeoutError, httpGet } from './http-get';
 
 /** Trace headers the SDK's propagators write for the client span when tracing is on. */
 const PROPAGATED_HEADERS = [
@@ -41,11 +42,13 @@ export interface BackendAnswer {
 @Injectable()
 export class BackendClient {
   readonly urls: readonly string[];
+  private readonly targets: readonly { url: string; target: URL }[];
   private readonly timeoutMs: number;
   private readonly forwarded: readonly string[];
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.urls = config.backends.urls;
+    this.targets = this.urls.map((url) => ({ url, target: new URL(url) }));
     this.timeoutMs = config.backends.timeoutMs;
     // With tracing on, the SDK's propagators write the trace headers of each outgoing call.
     this.forwarded = config.tracing.enabled ? NOT_PROPAGATED_HEADERS : FORWARDED_TRACE_HEADERS;
@@ -53,8 +56,9 @@ export class BackendClient {
 
   callAll(req: Request): Promise<BackendAnswer[]> {
     const headers = this.forwardedHeaders(req);
-    // With tracing on, the calls run in the request's trace context: each fetch() gets a client span under it.
-    return withRequestTrace(req, () => Promise.all(this.urls.map((url) => this.call(url, headers))));
+    // With tracing on, each call carries the request's trace context on, in a client span when recorded.
+    const traced = requestTrace(req);
+    return Promise.all(this.targets.map(({ url, target }) => this.call(url, target, headers, traced)));
   }
 
   private forwardedHeaders(req: Request): Record<string, string> {
@@ -68,23 +72,26 @@ export class BackendClient {
     return headers;
   }
 
-  private async call(url: string, headers: Record<string, string>): Promise<BackendAnswer> {
+  private async call(
+    url: string,
+    target: URL,
+    forwarded: Record<string, string>,
+    traced: RequestTrace | undefined,
+  ): Promise<BackendAnswer> {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
+    const headers = { ...forwarded };
+    const end = traced?.startBackendCall(target, headers);
     try {
-      const response = await fetch(url, {
-        headers,
-        signal: AbortSignal.timeout(this.timeoutMs),
-        redirect: 'manual',
-      });
-      const text = (await response.text()).slice(0, MAX_BODY_CHARS);
-      const body = response.headers.get('content-type')?.includes('json') ? parseJson(text) : text;
-      const outcome = response.ok ? 'ok' : 'failed';
-      return { url, outcome, status: response.status, durationMs: elapsed(), body };
+      const answer = await httpGet(target, headers, this.timeoutMs, MAX_BODY_CHARS);
+      end?.({ status: answer.status });
+      const body = answer.contentType?.includes('json') ? parseJson(answer.text) : answer.text;
+      const outcome = answer.status >= 200 && answer.status < 300 ? 'ok' : 'failed';
+      return { url, outcome, status: answer.status, durationMs: elapsed(), body };
     } catch (error) {
-      const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
-      const reason = timedOut ? `no answer within ${this.timeoutMs} ms` : describe(error);
-      return { url, outcome: timedOut ? 'timeout' : 'failed', durationMs: elapsed(), error: reason };
+      const timedOut = error instanceof GetTimeoutError;
+      end?.({ errorType: timedOut ? 'timeout' : errorType(error) });
+      return { url, outcome: timedOut ? 'timeout' : 'failed', durationMs: elapsed(), error: describe(error) };
     }
   }
 }
@@ -97,12 +104,25 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** fetch() hides the useful part (ECONNREFUSED, ENOTFOUND) in error.cause. */
+/**
+ * The socket's own words: "connect ECONNREFUSED 10.0.0.7:8080", "getaddrinfo ENOTFOUND service1";
+ * for TLS, OpenSSL's reason ("self-signed certificate", "wrong version number") without the
+ * source file and line its message carries.
+ */
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const cause =
-    error.cause instanceof Error
-      ? `: ${(error.cause as NodeJS.ErrnoException).code ?? error.cause.message}`
-      : '';
-  return `${error.message}${cause}`;
+  const { reason } = error as Error & { reason?: unknown };
+  if (typeof reason === 'string') return `TLS: ${reason}`;
+  const openssl = OPENSSL_ERROR.exec(error.message);
+  if (openssl !== null) return `TLS: ${openssl[1]}`;
+  return error.message.split('\n')[0] ?? error.message;
+}
+
+/** "error:0A00010B:SSL routines:tls_validate_record_header:wrong version number:file.c:77:" */
+const OPENSSL_ERROR = /error:[\dA-F]+:[^:]*:[^:]*:([^:]+):/;
+
+/** A low-cardinality name for a trace's error.type: the system error's code, else the error's class. */
+function errorType(error: unknown): string {
+  if (!(error instanceof Error)) return '_OTHER';
+  return (error as NodeJS.ErrnoException).code ?? error.name;
 }

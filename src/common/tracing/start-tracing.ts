@@ -1,7 +1,4 @@
-import { context, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { propagation, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
@@ -20,8 +17,8 @@ export interface Tracing {
 
 /**
  * Starts OpenTelemetry. Propagates W3C trace context and baggage and B3 (single and multi header)
- * so the service joins the traces Envoy sidecars start; outgoing fetch() calls (undici) carry the
- * context on, each in a client span. Spans go out over OTLP in the configured protocol
+ * so the service joins the traces Envoy sidecars start; the calls to backends carry the context on,
+ * each in a client span (client-span.ts). Spans go out over OTLP in the configured protocol
  * (http/protobuf by default, http/json or grpc).
  *
  * A request gets one server span (trace-requests.ts), named after its route, and nothing else:
@@ -43,10 +40,8 @@ export function startTracing(config: AppConfig): Tracing {
       }),
     ],
   });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(createPropagator());
   trace.setGlobalTracerProvider(provider);
-  registerInstrumentations({ tracerProvider: provider, instrumentations: [new UndiciInstrumentation()] });
   return {
     shutdown: () => provider.shutdown(),
     traceRequests: traceRequests(

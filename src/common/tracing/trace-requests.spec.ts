@@ -1,5 +1,4 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type SpanContext } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   InMemorySpanExporter,
@@ -23,15 +22,13 @@ describe('traceRequests', () => {
     spanProcessors: [new SimpleSpanProcessor({ exporter })],
   });
   let server: Server;
-  let seen: { traceId?: string; spanId?: string; active?: SpanContext };
+  let seen: { traceId?: string; spanId?: string; passedOn?: string };
 
   beforeAll(() => {
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   });
   afterAll(() => {
     propagation.disable();
-    context.disable();
   });
   afterEach(async () => {
     exporter.reset();
@@ -40,7 +37,7 @@ describe('traceRequests', () => {
 
   /**
    * A server whose listener reads the request's trace as the access log does, names the route as
-   * the request path does, and reads the context a backend call would run in.
+   * the request path does, and makes one backend call's headers, answered 200.
    */
   async function serve(handler: RequestListener, followsParent = true): Promise<number> {
     const wrap = traceRequests(provider.getTracer('test'), followsParent);
@@ -48,11 +45,14 @@ describe('traceRequests', () => {
       wrap((req, res) => {
         const traced = requestTrace(req);
         if (traced !== undefined) traced.route = '/items/:id';
-        seen = {
-          traceId: traced?.traceId,
-          spanId: traced?.spanId,
-          active: traced?.run(() => trace.getSpanContext(context.active())),
-        };
+        const headers: Record<string, string> = {};
+        traced?.startBackendCall(
+          new URL('http://user:secret@backend.test:8081/items?x=1'),
+          headers,
+        )({
+          status: 200,
+        });
+        seen = { traceId: traced?.traceId, spanId: traced?.spanId, passedOn: headers.traceparent };
         handler(req, res);
       }),
     );
@@ -71,11 +71,13 @@ describe('traceRequests', () => {
     });
   }
 
+  /** The server span, once it has ended (after the client span, ended in the listener). */
   const finished = async (): Promise<void> => {
-    for (let i = 0; i < 50 && exporter.getFinishedSpans().length === 0; i++) {
+    for (let i = 0; i < 50 && !exporter.getFinishedSpans().some((s) => s.kind === SpanKind.SERVER); i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   };
+  const serverSpan = () => exporter.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER);
 
   it('records a server span named after the route, child of the caller, with the HTTP attributes', async () => {
     const port = await serve((_req, res) => res.writeHead(201).end());
@@ -84,7 +86,7 @@ describe('traceRequests', () => {
       'user-agent': 'spec',
     });
     await finished();
-    const [span] = exporter.getFinishedSpans();
+    const span = serverSpan();
     expect(span).toMatchObject({
       name: 'GET /items/:id',
       kind: SpanKind.SERVER,
@@ -103,15 +105,34 @@ describe('traceRequests', () => {
     });
     expect(span?.spanContext().traceId).toBe(TRACE_ID);
     expect(seen.spanId).toBe(span?.spanContext().spanId);
-    expect(seen.active).toEqual(span?.spanContext());
     expect(span?.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('gives a backend call a client span under the server span, and passes it on', async () => {
+    const port = await serve((_req, res) => res.end());
+    await get(port, '/items/7', { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` });
+    await finished();
+    const client = exporter.getFinishedSpans().find((s) => s.kind === SpanKind.CLIENT);
+    expect(client).toMatchObject({
+      name: 'GET',
+      parentSpanContext: { spanId: serverSpan()?.spanContext().spanId },
+      attributes: {
+        'http.request.method': 'GET',
+        'server.address': 'backend.test',
+        'server.port': 8081,
+        'url.full': 'http://backend.test:8081/items?x=1',
+        'http.response.status_code': 200,
+      },
+    });
+    expect(client?.spanContext().traceId).toBe(TRACE_ID);
+    expect(seen.passedOn).toBe(`00-${TRACE_ID}-${client?.spanContext().spanId}-01`);
   });
 
   it('marks a 5xx answer as an error', async () => {
     const port = await serve((_req, res) => res.writeHead(503).end());
     await get(port, '/');
     await finished();
-    const [span] = exporter.getFinishedSpans();
+    const span = serverSpan();
     expect(span?.status.code).toBe(SpanStatusCode.ERROR);
     expect(span?.attributes['error.type']).toBe('503');
   });
@@ -125,7 +146,7 @@ describe('traceRequests', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     req.destroy();
     await finished();
-    const [span] = exporter.getFinishedSpans();
+    const span = serverSpan();
     expect(span?.attributes['error.type']).toBe('client_closed_request');
     expect(span?.attributes['http.response.status_code']).toBeUndefined();
   });
@@ -138,7 +159,7 @@ describe('traceRequests', () => {
     expect(seen).toEqual({
       traceId: TRACE_ID,
       spanId: PARENT_ID,
-      active: { traceId: TRACE_ID, spanId: PARENT_ID, traceFlags: 0, isRemote: true },
+      passedOn: `00-${TRACE_ID}-${PARENT_ID}-00`,
     });
   });
 
@@ -150,7 +171,10 @@ describe('traceRequests', () => {
     // (a new span id) is made, as the SDK does for any sampler.
     expect(seen.traceId).toBe(TRACE_ID);
     expect(seen.spanId).not.toBe(PARENT_ID);
-    expect(seen.active).toMatchObject({ traceId: TRACE_ID, spanId: seen.spanId });
+    // Its backend call is a span of its own too, not recorded either.
+    expect(seen.passedOn).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-00$`));
+    expect(seen.passedOn).not.toContain(PARENT_ID);
+    expect(seen.passedOn).not.toContain(seen.spanId);
   });
 
   it('gives probes and scrapes no span and no context', async () => {
@@ -159,6 +183,6 @@ describe('traceRequests', () => {
       await get(port, path, { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(exporter.getFinishedSpans()).toEqual([]);
-    expect(seen).toEqual({ traceId: undefined, spanId: undefined, active: undefined });
+    expect(seen).toEqual({ traceId: undefined, spanId: undefined, passedOn: undefined });
   });
 });

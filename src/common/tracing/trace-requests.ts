@@ -1,5 +1,5 @@
 import {
-  context,
+  propagation,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -25,7 +25,8 @@ import { peerAddress } from '../http/client-address';
 import { pathOf } from '../http/path-of';
 import { PROBE_AND_SCRAPE_ROUTES } from '../http/routes';
 import { extractParent, type Parent } from './extract-parent';
-import { setRequestTrace, type RequestTrace } from './request-trace';
+import { startClientSpan } from './client-span';
+import { setRequestTrace, type EndBackendCall, type RequestTrace } from './request-trace';
 
 /** The server's request listener, wrapped so that each request gets its own server span (request-trace.ts). */
 export type TraceRequests = (listener: RequestListener) => RequestListener;
@@ -63,7 +64,7 @@ export function traceRequests(tracer: Tracer, followsParent: boolean): TraceRequ
     }
     const method = req.method ?? 'GET';
     const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent.context);
-    const traced = new ServerSpanTrace(span, parent);
+    const traced = new ServerSpanTrace(tracer, span, parent);
     if (span.isRecording()) {
       span.setAttributes(requestAttributes(req, method, path));
       res.once('close', () => endSpan(span, traced.route, res));
@@ -73,7 +74,7 @@ export function traceRequests(tracer: Tracer, followsParent: boolean): TraceRequ
   };
 }
 
-/** A request that records nothing: its ids and context are its parent's. */
+/** A request that records nothing: its ids and context are its parent's, passed on as received. */
 class ParentTrace implements RequestTrace {
   readonly traceId: string;
   readonly spanId: string;
@@ -87,26 +88,32 @@ class ParentTrace implements RequestTrace {
     this.spanId = spanId;
   }
 
-  run<T>(work: () => T): T {
-    return context.with(this.parent.context, work);
+  startBackendCall(_url: URL, headers: Record<string, string>): EndBackendCall {
+    propagation.inject(this.parent.context, headers);
+    return NOTHING_TO_END;
   }
 }
 
-/** A request with a server span of its own, recording or not. */
+const NOTHING_TO_END: EndBackendCall = () => undefined;
+
+/** A request with a server span of its own, recording or not; each backend call gets a client span under it. */
 class ServerSpanTrace implements RequestTrace {
   readonly traceId: string;
   readonly spanId: string;
   route: string | undefined;
 
   constructor(
+    private readonly tracer: Tracer,
     private readonly span: Span,
     private readonly parent: Parent,
   ) {
     ({ traceId: this.traceId, spanId: this.spanId } = span.spanContext());
   }
 
-  run<T>(work: () => T): T {
-    return context.with(trace.setSpan(this.parent.context, this.span), work);
+  startBackendCall(url: URL, headers: Record<string, string>): EndBackendCall {
+    const client = startClientSpan(this.tracer, trace.setSpan(this.parent.context, this.span), url);
+    propagation.inject(client.context, headers);
+    return client.end;
   }
 }
 
