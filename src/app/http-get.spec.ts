@@ -14,6 +14,8 @@ describe('httpGet', () => {
         res.end('é'.repeat(10_000));
       } else if (req.url === '/stall') {
         res.writeHead(200).write('partial');
+      } else if (req.url === '/late') {
+        setTimeout(() => res.end('late'), 4500);
       } else if (req.url === '/broken') {
         res.writeHead(200, { 'content-length': '100' }).write('partial');
         setTimeout(() => res.socket?.destroy(), 20);
@@ -48,6 +50,11 @@ describe('httpGet', () => {
     // Two calls, one connection at most: the one an earlier test left open may serve both.
     expect(connections).toBeLessThanOrEqual(1);
   });
+
+  it('waits past the 4 s after which an idle kept-alive connection is closed', async () => {
+    const answer = await httpGet(new URL(`${base}/late`), {}, 10_000, 4096);
+    expect(answer).toMatchObject({ status: 200, text: 'late' });
+  }, 10_000);
 
   it('gives up after the deadline, even once the answer has begun', async () => {
     const started = Date.now();

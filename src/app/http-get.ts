@@ -16,11 +16,11 @@ export class GetTimeoutError extends Error {
   }
 }
 
-// Connections to backends are kept open between calls, as fetch() kept them.
-const agents = {
-  'http:': new HttpAgent({ keepAlive: true }),
-  'https:': new HttpsAgent({ keepAlive: true }),
-};
+// Connections to backends are kept open between calls, as fetch() kept them. An idle one is closed
+// after 4 s, or 1 s before the server's Keep-Alive timeout when that is sooner, so that a call does
+// not reuse a connection the server is closing: without `timeout` Node keeps it open regardless.
+const KEEP_ALIVE = { keepAlive: true, timeout: 4000 };
+const agents = { 'http:': new HttpAgent(KEEP_ALIVE), 'https:': new HttpsAgent(KEEP_ALIVE) };
 
 /**
  * One GET with node:http or node:https: the answer's status, content type and text, redirects not
