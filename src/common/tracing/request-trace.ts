@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
  * Kept on the request, not made the active context for the request's whole life: an
  * AsyncLocalStorage frame per request, carried through every promise of Nest's pipeline, cost more
  * than the rest of an unsampled request's tracing (docs/performance.md). This file imports nothing
- * of OpenTelemetry, so that a service without tracing does not load it.
+ * of OpenTelemetry: without tracing, the request path loads none of the SDK's packages.
  */
 export interface RequestTrace {
   /** The server span's ids, or the parent's for a request that records nothing of its own. */
