@@ -8,7 +8,7 @@
 //   TRACED=1 ./scripts/with-node.sh node bench/chain.mts /tmp/base/dist/main.js dist/main.js
 //
 // PAIRS=8 by default: about a minute.
-import { fmt, median, PAIR_SECONDS, range, WARMUP_SECONDS } from './scenarios.mts';
+import { alternatingPairs, fmt, median, PAIR_SECONDS, range, WARMUP_SECONDS } from './scenarios.mts';
 import { start, startSink, stop, wrk, type Sample, type Server } from './servers.mts';
 
 const PAIRS = Number(process.env.PAIRS ?? 8);
@@ -61,17 +61,11 @@ try {
   const run = (chain: Server[], seconds: number): Sample => wrk(chain[0]!.port, seconds, CONNECTIONS);
   run(chainA, WARMUP_SECONDS);
   run(chainB, WARMUP_SECONDS);
-  const samples: { a: Sample; b: Sample }[] = [];
-  for (let i = 0; i < PAIRS; i++) {
-    // Which side goes first alternates, as in make bench.
-    if (i % 2 === 0) {
-      const a = run(chainA, PAIR_SECONDS);
-      samples.push({ a, b: run(chainB, PAIR_SECONDS) });
-    } else {
-      const b = run(chainB, PAIR_SECONDS);
-      samples.push({ a: run(chainA, PAIR_SECONDS), b });
-    }
-  }
+  const samples = alternatingPairs(
+    () => run(chainA, PAIR_SECONDS),
+    () => run(chainB, PAIR_SECONDS),
+    PAIRS,
+  );
   const ratios = samples.map((s) => s.b.rps / s.a.rps);
   const p99Ratios = samples.map((s) => s.b.p99Ms / s.a.p99Ms);
   const row = (label: string, pick: (s: { a: Sample; b: Sample }) => Sample): string => {

@@ -306,27 +306,16 @@ export async function sideBySide(
   try {
     wrk(serverA.port, WARMUP_SECONDS, CONNECTIONS, { headers: a.headers });
     wrk(serverB.port, WARMUP_SECONDS, CONNECTIONS, { headers: b.headers });
-    const throughput: number[] = [];
-    const p99: number[] = [];
-    const samplesA: Sample[] = [];
-    const samplesB: Sample[] = [];
-    for (let i = 0; i < pairs; i++) {
-      const runA = (): Sample => wrk(serverA.port, PAIR_SECONDS, CONNECTIONS, { headers: a.headers });
-      const runB = (): Sample => wrk(serverB.port, PAIR_SECONDS, CONNECTIONS, { headers: b.headers });
-      let sampleA: Sample, sampleB: Sample;
-      if (i % 2 === 0) {
-        sampleA = runA();
-        sampleB = runB();
-      } else {
-        sampleB = runB();
-        sampleA = runA();
-      }
-      onPair(sampleA, sampleB);
-      samplesA.push(sampleA);
-      samplesB.push(sampleB);
-      throughput.push(sampleB.rps / sampleA.rps);
-      p99.push(sampleB.p99Ms / sampleA.p99Ms);
-    }
+    const pairSamples = alternatingPairs(
+      () => wrk(serverA.port, PAIR_SECONDS, CONNECTIONS, { headers: a.headers }),
+      () => wrk(serverB.port, PAIR_SECONDS, CONNECTIONS, { headers: b.headers }),
+      pairs,
+      onPair,
+    );
+    const samplesA = pairSamples.map((pair) => pair.a);
+    const samplesB = pairSamples.map((pair) => pair.b);
+    const throughput = pairSamples.map((pair) => pair.b.rps / pair.a.rps);
+    const p99 = pairSamples.map((pair) => pair.b.p99Ms / pair.a.p99Ms);
     console.log(`  ${ratio}: throughput ${fmt(median(throughput), 2)}, p99 ${fmt(median(p99), 2)}`);
     const peak = { a: peakRssMiB(pidOf(serverA)), b: peakRssMiB(pidOf(serverB)) };
     const percentiles = { a: medianPercentiles(samplesA), b: medianPercentiles(samplesB) };
@@ -335,6 +324,32 @@ export async function sideBySide(
     await stop(serverA);
     await stop(serverB);
   }
+}
+
+/**
+ * `pairs` pairs of runs of A and B, which side goes first alternating, so that drift between runs
+ * hits both sides of a pair alike. `onPair` sees each pair as it comes.
+ */
+export function alternatingPairs(
+  runA: () => Sample,
+  runB: () => Sample,
+  pairs: number,
+  onPair: (sampleA: Sample, sampleB: Sample) => void = () => {},
+): { a: Sample; b: Sample }[] {
+  const samples: { a: Sample; b: Sample }[] = [];
+  for (let i = 0; i < pairs; i++) {
+    let a: Sample, b: Sample;
+    if (i % 2 === 0) {
+      a = runA();
+      b = runB();
+    } else {
+      b = runB();
+      a = runA();
+    }
+    onPair(a, b);
+    samples.push({ a, b });
+  }
+  return samples;
 }
 
 /** "min-max" of the per-pair ratios. */

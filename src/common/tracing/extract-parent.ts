@@ -15,15 +15,11 @@ import type { IncomingHttpHeaders } from 'node:http';
  * sampler does not sample either.
  */
 export class Parent {
-  private extracted: Context | undefined;
-
   constructor(
     readonly spanContext: SpanContext | undefined,
     readonly unsampled: boolean,
-    extracted?: Context,
-  ) {
-    this.extracted = extracted;
-  }
+    private extracted?: Context,
+  ) {}
 
   /**
    * Made on first read for a parent the shortcut read: a request that records nothing needs it only
