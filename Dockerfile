@@ -20,18 +20,13 @@ RUN --mount=type=cache,target=/root/.npm \
     if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi; \
     npm ci --no-audit --no-fund --loglevel=error
 
-# --- build: TypeScript to dist/ ------------------------------------------------------------------
+# --- build: TypeScript to dist/, then one file with every runtime dependency in dist/bundle/ --------
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build ./scripts/build
 COPY src ./src
 # The build also writes the OpenAPI document; its generator needs dev dependencies, so it stays here.
-RUN npm run build && rm dist/app/endpoints/generate-openapi.*
-
-# --- production dependencies only (offline: prunes what deps installed) --------------------------
-FROM deps AS prod-deps
-# --omit=optional too: @nestjs/terminus names @nestjs/swagger an optional peer, which makes swagger and
-# what it pulls in (TypeScript among them) "devOptional", and --omit=dev alone keeps those.
-RUN npm prune --omit=dev --omit=optional --no-audit --no-fund --loglevel=error
+RUN npm run build
 
 # --- runtime -------------------------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE} AS runtime
@@ -58,8 +53,11 @@ ENV NODE_ENV=production \
     PORT=8080 \
     NODE_OPTIONS="--max-semi-space-size=8"
 WORKDIR /app
-COPY --from=prod-deps /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+# The bundles need no node_modules: loading one file instead of about 650 modules halves start-up.
+# THIRD-PARTY-NOTICES.txt carries the licences of the packages inside them, sbom.cdx.json their
+# versions for vulnerability scanners.
+COPY --from=build /app/dist/bundle/main.js /app/dist/bundle/healthcheck.js /app/dist/bundle/sbom.cdx.json \
+     /app/dist/bundle/THIRD-PARTY-NOTICES.txt /app/dist/openapi.json ./dist/
 COPY package.json ./
 # Numeric, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
 USER 65532:65532

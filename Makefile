@@ -38,7 +38,7 @@ node_modules/.installed: package.json package-lock.json .nvmrc
 	$(WITH_NODE) npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-dist/main.js: node_modules/.installed $(SOURCES)
+dist/bundle/main.js: node_modules/.installed $(SOURCES) scripts/build/bundle.mts
 	rm -rf dist
 	$(WITH_NODE) npm run --silent build
 
@@ -47,14 +47,14 @@ setup: ## Node 24, npm ci and the build, when needed (every target runs it; conc
 	@mkdir -p $(dir $(SETUP_LOCK))
 	@flock $(SETUP_LOCK) $(MAKE) --no-print-directory setup SETUP_LOCKED=1
 else
-setup: dist/main.js
+setup: dist/bundle/main.js
 	@:
 endif
 
-build: setup ## Compile TypeScript into dist/ (after Node 24 and npm ci, when needed)
+build: setup ## Compile TypeScript into dist/ and bundle it into dist/bundle/ (after Node 24 and npm ci, when needed)
 
 run: setup ## Run the service on :8080 (configure with environment variables, see README)
-	$(WITH_NODE) node dist/main.js
+	$(WITH_NODE) node dist/bundle/main.js
 
 typecheck: setup ## Type-check sources and tests
 	$(WITH_NODE) npm run --silent typecheck

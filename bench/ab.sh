@@ -5,9 +5,9 @@
 # reported. Drift between runs (noisy neighbours, CPU frequency) hits both sides of a pair alike,
 # which sequential runs cannot offer. Either side may be a bench fixture, e.g. for c/b.
 #
-#   bench/ab.sh 'dist/main.js' '--max-semi-space-size=8 dist/main.js'   # PAIRS=14 by default
-#   bench/ab.sh 'bench/fixtures/nest-hello.mjs' 'dist/main.js'
-#   bench/ab.sh 'dist/main.js' 'CONTROL_ENABLED=true dist/main.js'       # leading VAR=value: that side's environment
+#   bench/ab.sh 'dist/bundle/main.js' '--max-semi-space-size=8 dist/bundle/main.js'   # PAIRS=14 by default
+#   bench/ab.sh 'bench/fixtures/nest-hello.mjs' 'dist/bundle/main.js'
+#   bench/ab.sh 'dist/bundle/main.js' 'CONTROL_ENABLED=true dist/bundle/main.js'       # leading VAR=value: that side's environment
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ $# -eq 2 ]] || { echo "usage: bench/ab.sh '<node args A>' '<node args B>'" >&2; exit 2; }

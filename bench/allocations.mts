@@ -3,6 +3,8 @@
 //
 //   ./scripts/with-node.sh node bench/allocations.mts [server script, default dist/main.js]
 //
+// The default is the compiled tree, not the bundle the image ships: the same code, but there each
+// allocation site's file names its package.
 // Starts the server pinned to core 0 with the delay off, warms it up with wrk (core 1), then
 // samples every allocation, collected or not, during 5 s of 50 connections.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -81,7 +81,7 @@ export async function podCapacity(
   const version = cgroup.procs.length > 1 ? 'v1' : 'v2';
   console.log(`pod: a cgroup ${version} with the chart's limits, ${memory} and ${cpu} CPU, delay 0-2000 ms`);
   try {
-    const httpserver: NamedSide = { name: '(c) httpserver', args: ['dist/main.js'], env: delayed };
+    const httpserver: NamedSide = { name: '(c) httpserver', args: ['dist/bundle/main.js'], env: delayed };
     const options = { cgroupProcs: cgroup.procs, seconds };
     const steps: Concurrency[] = [];
     for (const count of [...new Set([...connections, FLOOR_CONNECTIONS])].sort((a, b) => a - b)) {

@@ -4,8 +4,8 @@
 // of the per-pair ratios B/A. Traced chains export over OTLP http/protobuf to a local sink.
 //
 //   ./scripts/with-node.sh node bench/chain.mts                       # untraced (A) and every request traced (B)
-//   ./scripts/with-node.sh node bench/chain.mts /tmp/base/dist/main.js dist/main.js   # two builds, untraced
-//   TRACED=1 ./scripts/with-node.sh node bench/chain.mts /tmp/base/dist/main.js dist/main.js
+//   ./scripts/with-node.sh node bench/chain.mts /tmp/base/dist/bundle/main.js dist/bundle/main.js   # two builds, untraced
+//   TRACED=1 ./scripts/with-node.sh node bench/chain.mts /tmp/base/dist/bundle/main.js dist/bundle/main.js
 //
 // PAIRS=8 by default: about a minute.
 import { alternatingPairs, fmt, median, PAIR_SECONDS, range, WARMUP_SECONDS } from './scenarios.mts';
@@ -43,8 +43,8 @@ const [scriptA, scriptB] = process.argv.slice(2);
 const sides: [ChainSide, ChainSide] =
   scriptA === undefined || scriptB === undefined
     ? [
-        { label: 'untraced', script: 'dist/main.js', traced: false },
-        { label: 'every request traced', script: 'dist/main.js', traced: true },
+        { label: 'untraced', script: 'dist/bundle/main.js', traced: false },
+        { label: 'every request traced', script: 'dist/bundle/main.js', traced: true },
       ]
     : [
         { label: scriptA, script: scriptA, traced: process.env.TRACED === '1' },

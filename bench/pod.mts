@@ -44,12 +44,12 @@ export async function inPod(
   try {
     const httpserver = (env: NodeJS.ProcessEnv): NamedSide => ({
       name: '(c) httpserver',
-      args: ['dist/main.js'],
+      args: ['dist/bundle/main.js'],
       env,
     });
     const unset = (env: NodeJS.ProcessEnv): NamedSide => ({
       name: "(c) httpserver, NODE_OPTIONS unset (V8's own sizing)",
-      args: ['dist/main.js'],
+      args: ['dist/bundle/main.js'],
       env: { ...env, ...NODE_OPTIONS_UNSET },
     });
     const rows = [

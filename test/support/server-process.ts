@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { get, type Agent, type IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+const ROOT = join(__dirname, '..', '..');
+const BUNDLE = join(ROOT, 'dist', 'bundle', 'main.js');
 const HEAP_PROBE = join(__dirname, '..', 'fixtures', 'heap-probe.cjs');
 const ENV_SPY = join(__dirname, '..', 'fixtures', 'env-spy.cjs');
 
@@ -25,7 +27,30 @@ export interface HttpResult {
   body: string;
 }
 
-/** The built server (dist/main.js) as a real child process on 127.0.0.1 and a free port. */
+/**
+ * The bundle laid out as the image has it (dist/main.js, dist/openapi.json, package.json) in a
+ * directory with no node_modules above it, so that a test fails when the bundle needs a package it
+ * does not carry. One copy per build, shared by the test files and their workers.
+ */
+function shippedLayout(): string {
+  const { mtimeMs, size } = statSync(BUNDLE);
+  const root = join(tmpdir(), `httpserver-bundle-${Math.round(mtimeMs)}-${size}`);
+  const main = join(root, 'dist', 'main.js');
+  if (existsSync(main)) return main;
+  const staging = mkdtempSync(join(tmpdir(), 'httpserver-bundle-staging-'));
+  mkdirSync(join(staging, 'dist'));
+  copyFileSync(BUNDLE, join(staging, 'dist', 'main.js'));
+  copyFileSync(join(ROOT, 'dist', 'openapi.json'), join(staging, 'dist', 'openapi.json'));
+  copyFileSync(join(ROOT, 'package.json'), join(staging, 'package.json'));
+  try {
+    renameSync(staging, root);
+  } catch {
+    rmSync(staging, { recursive: true, force: true }); // another worker's copy won
+  }
+  return main;
+}
+
+/** The built server, as shipped (the bundle dist/bundle/main.js), as a real child process on 127.0.0.1 and a free port. */
 export class ServerProcess {
   readonly lines: LogLine[] = [];
   stderr = '';
@@ -53,7 +78,8 @@ export class ServerProcess {
     env: NodeJS.ProcessEnv = {},
     { waitReady = true, heapProbe = false, envSpyFile, cgroupProcs = [] }: StartOptions = {},
   ): Promise<ServerProcess> {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "make build" first`);
+    if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run "make build" first`);
+    const main = shippedLayout();
     const nodeArgs = heapProbe ? ['--expose-gc', '--require', HEAP_PROBE] : [];
     if (envSpyFile !== undefined) {
       nodeArgs.push('--require', ENV_SPY);
@@ -67,7 +93,7 @@ export class ServerProcess {
     ];
     const [command, ...args] =
       cgroupProcs.length === 0
-        ? [process.execPath, ...nodeArgs, MAIN]
+        ? [process.execPath, ...nodeArgs, main]
         : [
             'sh',
             '-c',
@@ -76,7 +102,7 @@ export class ServerProcess {
             ...cgroupProcs,
             process.execPath,
             ...nodeArgs,
-            MAIN,
+            main,
           ];
     const child = spawn(command, args, {
       env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', DELAY_MAX_MS: '0', ...env },

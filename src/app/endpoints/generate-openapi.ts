@@ -13,18 +13,18 @@ import {
 } from '@nestjs/swagger';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import { writeFileSync } from 'node:fs';
+import { OPENAPI_FILE } from '../../common/config/app-files';
 import { loadConfig } from '../../common/config/load-config';
 import { API_DOCS, type ApiDocTarget } from '../../common/http/api-doc';
 import { CONTROL_ROUTES, OPENAPI_PATH, PROBE_AND_SCRAPE_ROUTES } from '../../common/http/routes';
 import { createLogger } from '../../common/logging/create-logger';
 import { AppModule } from '../app.module';
 import { HttpServerAdapter } from '../request-path/http-server.adapter';
-import { OPENAPI_FILE } from './openapi.controller';
 
 /**
- * Writes the OpenAPI document of every endpoint, control ones included, next to the compiled
- * OpenApiController (`npm run build` runs this). Generating it at build time keeps @nestjs/swagger,
- * and the ~10 MiB it costs a process, out of the service and its image.
+ * Writes the OpenAPI document of every endpoint, control ones included, to dist/openapi.json
+ * (`npm run build` runs this). Generating it at build time keeps @nestjs/swagger, and the ~10 MiB
+ * it costs a process, out of the service and its image.
  */
 async function generate(): Promise<void> {
   API_DOCS.forEach(applySwaggerDecorators);

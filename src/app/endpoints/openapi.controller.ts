@@ -1,12 +1,9 @@
 import { Controller, Get, Inject, Injectable, Res } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../../common/config/app-config';
+import { OPENAPI_FILE } from '../../common/config/app-files';
 import { CONTROL_ROUTES } from '../../common/http/routes';
-
-/** Where `npm run build` writes the document (generate-openapi.ts), next to this file in dist/. */
-export const OPENAPI_FILE = join(__dirname, 'openapi.json');
 
 interface OpenApi {
   info: { version: string };

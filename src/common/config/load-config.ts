@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { validateHeaderValue } from 'node:http';
-import { join } from 'node:path';
 import {
   AppConfig,
   LOG_LEVELS,
@@ -9,6 +8,7 @@ import {
   TracingConfig,
   TrustProxy,
 } from './app-config';
+import { PACKAGE_JSON } from './app-files';
 import { ConfigError } from './config-error';
 import { EnvReader, isHeaderName, isHttpUrl, isTrustedProxyEntry } from './env-parsers';
 import { readSteering } from './read-steering';
@@ -183,9 +183,8 @@ function readTrustProxy(read: EnvReader): TrustProxy {
   return entries;
 }
 
-/** The version in package.json at the project root, three levels above src/common/config and dist/common/config. */
+/** The version in the project's package.json. */
 function packageVersion(): string {
-  const file = join(__dirname, '..', '..', '..', 'package.json');
-  const { version } = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown };
+  const { version } = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version?: unknown };
   return typeof version === 'string' ? version : 'unknown';
 }
