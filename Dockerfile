@@ -11,7 +11,9 @@ ARG BUILD_IMAGE=docker.io/library/node:24-bookworm-slim
 ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
 
 # --- dependencies: changes only when the lockfile does -------------------------------------------
-FROM ${BUILD_IMAGE} AS deps
+# The build makes plain JavaScript, the same for every platform, so its stages run on the builder's
+# own platform: a multi-platform release builds once, natively, not once per platform under emulation.
+FROM --platform=$BUILDPLATFORM ${BUILD_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # npm_ca: an optional extra CA for a TLS-intercepting proxy; mounted for this step only, never in a layer.
