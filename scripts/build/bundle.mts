@@ -1,8 +1,9 @@
 /**
  * Bundles the compiled service (dist/main.js) and its container health check into one file each
- * in dist/bundle/, with every runtime dependency inside, and writes the licences of the bundled
- * packages next to them. The service then loads one file instead of about 650 modules, which
- * halves its start-up (docs/performance.md, "Start-up"), and the image needs no node_modules.
+ * in dist/bundle/, with every runtime dependency inside, and writes the bundled packages' licences
+ * (THIRD-PARTY-NOTICES.txt) and an SBOM of them (sbom.cdx.json) next to them. The service then
+ * loads one file instead of about 650 modules, which halves its start-up (docs/performance.md,
+ * "Start-up"), and the image needs no node_modules.
  *
  *   node scripts/build/bundle.mts      (`npm run build` runs it after tsc and the OpenAPI document)
  */
