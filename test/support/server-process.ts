@@ -1,5 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { get, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +56,21 @@ function shippedLayout(): string {
   } catch {
     rmSync(staging, { recursive: true, force: true }); // another worker's copy won
   }
+  removeStaleLayouts(root);
   return main;
+}
+
+/** Copies of earlier builds an hour old or more; a newer one may belong to another clone's tests. */
+function removeStaleLayouts(keep: string): void {
+  for (const name of readdirSync(tmpdir())) {
+    const dir = join(tmpdir(), name);
+    if (!name.startsWith('httpserver-bundle-') || dir === keep) continue;
+    try {
+      if (Date.now() - statSync(dir).mtimeMs > 3_600_000) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // removed meanwhile by another test process
+    }
+  }
 }
 
 /** The built server, as shipped (the bundle dist/bundle/main.js), as a real child process on 127.0.0.1 and a free port. */
