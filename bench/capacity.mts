@@ -14,7 +14,7 @@ import {
   type Concurrency,
   type NamedSide,
 } from './scenarios.mts';
-import { ROOT } from './servers.mts';
+import { HTTPSERVER_SCRIPT, ROOT } from './servers.mts';
 
 /** The overhead p99 a pod may reach at its capacity: above it, requests queue for the CPU. */
 export const CAPACITY_OVERHEAD_P99_MS = 100;
@@ -81,7 +81,7 @@ export async function podCapacity(
   const version = cgroup.procs.length > 1 ? 'v1' : 'v2';
   console.log(`pod: a cgroup ${version} with the chart's limits, ${memory} and ${cpu} CPU, delay 0-2000 ms`);
   try {
-    const httpserver: NamedSide = { name: '(c) httpserver', args: ['dist/bundle/main.js'], env: delayed };
+    const httpserver: NamedSide = { name: '(c) httpserver', args: [HTTPSERVER_SCRIPT], env: delayed };
     const options = { cgroupProcs: cgroup.procs, seconds };
     const steps: Concurrency[] = [];
     for (const count of [...new Set([...connections, FLOOR_CONNECTIONS])].sort((a, b) => a - b)) {

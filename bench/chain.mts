@@ -9,7 +9,7 @@
 //
 // PAIRS=8 by default: about a minute.
 import { alternatingPairs, fmt, median, PAIR_SECONDS, range, WARMUP_SECONDS } from './scenarios.mts';
-import { start, startSink, stop, wrk, type Sample, type Server } from './servers.mts';
+import { HTTPSERVER_SCRIPT, start, startSink, stop, wrk, type Sample, type Server } from './servers.mts';
 
 const PAIRS = Number(process.env.PAIRS ?? 8);
 // Each request of the front waits for two more: fewer connections keep the three busy, not queued.
@@ -43,8 +43,8 @@ const [scriptA, scriptB] = process.argv.slice(2);
 const sides: [ChainSide, ChainSide] =
   scriptA === undefined || scriptB === undefined
     ? [
-        { label: 'untraced', script: 'dist/bundle/main.js', traced: false },
-        { label: 'every request traced', script: 'dist/bundle/main.js', traced: true },
+        { label: 'untraced', script: HTTPSERVER_SCRIPT, traced: false },
+        { label: 'every request traced', script: HTTPSERVER_SCRIPT, traced: true },
       ]
     : [
         { label: scriptA, script: scriptA, traced: process.env.TRACED === '1' },

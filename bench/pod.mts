@@ -15,6 +15,7 @@ import {
   type NamedSide,
   type Row,
 } from './scenarios.mts';
+import { HTTPSERVER_SCRIPT } from './servers.mts';
 
 /** Without the image's NODE_OPTIONS, V8 sizes its heap by itself: from the memory limit, in a pod. */
 const NODE_OPTIONS_UNSET = { NODE_OPTIONS: '' };
@@ -44,12 +45,12 @@ export async function inPod(
   try {
     const httpserver = (env: NodeJS.ProcessEnv): NamedSide => ({
       name: '(c) httpserver',
-      args: ['dist/bundle/main.js'],
+      args: [HTTPSERVER_SCRIPT],
       env,
     });
     const unset = (env: NodeJS.ProcessEnv): NamedSide => ({
       name: "(c) httpserver, NODE_OPTIONS unset (V8's own sizing)",
-      args: ['dist/bundle/main.js'],
+      args: [HTTPSERVER_SCRIPT],
       env: { ...env, ...NODE_OPTIONS_UNSET },
     });
     const rows = [

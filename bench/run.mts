@@ -24,7 +24,7 @@ import {
   type NamedSide,
   type SideBySide,
 } from './scenarios.mts';
-import { ROOT, start, startSink, stop, TWO_CORES } from './servers.mts';
+import { HTTPSERVER_SCRIPT, ROOT, start, startSink, stop, TWO_CORES } from './servers.mts';
 
 const FULL = process.env.BENCH_FULL === '1';
 
@@ -43,7 +43,7 @@ async function startup(env: NodeJS.ProcessEnv): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {
     const started = performance.now();
-    const server = await start('startup', ['dist/bundle/main.js'], env, { readyPath: '/readyz' });
+    const server = await start('startup', [HTTPSERVER_SCRIPT], env, { readyPath: '/readyz' });
     times.push(performance.now() - started);
     await stop(server);
   }
@@ -155,12 +155,12 @@ async function main(): Promise<void> {
   const sink = await startSink();
   const httpserver: NamedSide = {
     name: '(c) httpserver',
-    args: ['dist/bundle/main.js'],
+    args: [HTTPSERVER_SCRIPT],
     env: { ...features, CONTROL_ENABLED: 'true', CONTROL_TOKEN: 'bench-token-not-used-0123456789' },
   };
   const traced: NamedSide = {
     name: '(d) httpserver, every request traced',
-    args: ['dist/bundle/main.js'],
+    args: [HTTPSERVER_SCRIPT],
     env: { ...httpserver.env, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url },
   };
   const pairs = FULL ? 12 : PAIRS;

@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export const TWO_CORES = availableParallelism() >= 2;
+
+/** The service as the image runs it: the bundle `npm run build` makes. */
+export const HTTPSERVER_SCRIPT = 'dist/bundle/main.js';
 const SERVER_CPU = TWO_CORES ? ['taskset', '-c', '0'] : [];
 const LOAD_CPU = TWO_CORES ? ['taskset', '-c', '1'] : [];
 const HEADERS = ['-H', 'X-Bench: 1', '-H', 'X-Request-Source: wrk', '-H', 'Accept-Language: en'];

@@ -12,9 +12,9 @@ import {
 import { get, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OPENAPI_FILE, PACKAGE_JSON } from '../../src/common/config/app-files';
 
-const ROOT = join(__dirname, '..', '..');
-const BUNDLE = join(ROOT, 'dist', 'bundle', 'main.js');
+const BUNDLE = join(__dirname, '..', '..', 'dist', 'bundle', 'main.js');
 const HEAP_PROBE = join(__dirname, '..', 'fixtures', 'heap-probe.cjs');
 const ENV_SPY = join(__dirname, '..', 'fixtures', 'env-spy.cjs');
 
@@ -49,8 +49,8 @@ function shippedLayout(): string {
   const staging = mkdtempSync(join(tmpdir(), 'httpserver-bundle-staging-'));
   mkdirSync(join(staging, 'dist'));
   copyFileSync(BUNDLE, join(staging, 'dist', 'main.js'));
-  copyFileSync(join(ROOT, 'dist', 'openapi.json'), join(staging, 'dist', 'openapi.json'));
-  copyFileSync(join(ROOT, 'package.json'), join(staging, 'package.json'));
+  copyFileSync(OPENAPI_FILE, join(staging, 'dist', 'openapi.json'));
+  copyFileSync(PACKAGE_JSON, join(staging, 'package.json'));
   try {
     renameSync(staging, root);
   } catch {
