@@ -6,7 +6,7 @@ SHELL := /bin/bash
 WITH_NODE := ./scripts/with-node.sh
 SOURCES := $(shell find src -name '*.ts' ! -name '*.spec.ts') tsconfig.json tsconfig.build.json package.json
 
-.PHONY: help setup run test build lint format typecheck unit e2e clean release push test-image chart-test chart-run deploy destroy test-observability bench
+.PHONY: help setup run test build lint format typecheck unit e2e clean release push test-image chart-test chart-run deploy destroy test-observability test-cgroup-v2 bench
 
 # Container image (see README "Container image"). Override any of these on the command line.
 REGISTRY ?= localhost
@@ -96,6 +96,9 @@ test-observability: build ## A real Prometheus scrapes the service: p95, dashboa
 	./scripts/ensure-helm.sh 4 >/dev/null
 	$(WITH_NODE) npm run --silent test:observability
 
+test-cgroup-v2: build ## The service's limits, stress bounds and CPU quota in a pod-shaped cgroup v2, in a QEMU virtual machine (about 5 minutes)
+	./scripts/vm/cgroup-v2.sh
+
 bench: build ## Side-by-side ratios against the floor, tracing cost, one pod's capacity; writes bench/results/ (about 5 minutes, BENCH_FULL=1 about 20)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  { echo "installing wrk (apt-get install wrk)"; apt-get install -y -qq wrk >/dev/null || \
@@ -111,5 +114,5 @@ deploy: ## helm upgrade --install the chart with the image from make release (ne
 destroy: ## helm uninstall the release
 	$(HELM) uninstall $(RELEASE) --namespace $(NAMESPACE) --wait
 
-clean: ## Remove build output, dependencies and the downloaded Node
-	rm -rf dist node_modules .toolchain coverage
+clean: ## Remove build output, dependencies, the downloaded Node and the cgroup v2 virtual machine
+	rm -rf dist node_modules .toolchain coverage .cache

@@ -2,6 +2,8 @@
 // `make chart-test` runs chart, `make test-observability` runs observability. ts-jest only transpiles
 // (isolatedModules in tsconfig.json) because `make test` type-checks with tsc separately.
 const transform = { '^.+\\.ts$': 'ts-jest' };
+// Files the benchmarks also run under Node import with a .ts extension, which ts-jest rewrites to .js.
+const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -12,6 +14,7 @@ module.exports = {
       rootDir: 'src',
       testMatch: ['<rootDir>/**/*.spec.ts'],
       transform,
+      moduleNameMapper,
     },
     {
       displayName: 'e2e',
@@ -19,6 +22,7 @@ module.exports = {
       rootDir: 'test',
       testMatch: ['<rootDir>/**/*.e2e-spec.ts'],
       transform,
+      moduleNameMapper,
     },
     {
       displayName: 'chart',
@@ -26,6 +30,7 @@ module.exports = {
       rootDir: 'test/chart',
       testMatch: ['<rootDir>/**/*.chart-spec.ts'],
       transform,
+      moduleNameMapper,
       // kubernetes-models packages are ESM-only: their exports name only the "import" condition.
       testEnvironmentOptions: { customExportConditions: ['node', 'import', 'default'] },
     },
@@ -35,6 +40,7 @@ module.exports = {
       rootDir: 'test',
       testMatch: ['<rootDir>/observability/**/*.obs-spec.ts'],
       transform,
+      moduleNameMapper,
     },
   ],
 };

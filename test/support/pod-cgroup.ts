@@ -1,22 +1,12 @@
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ownCgroups } from '../../src/app/steering/stress/process-limits.ts';
 
 /** A cgroup shaped like a pod: a memory limit and a CPU quota, in v1 or v2. */
 export interface PodCgroup {
   /** The cgroup.procs files a process joins (v1: one per hierarchy). */
   procs: string[];
   remove(): void;
-}
-
-/** Where this process's cgroup is, per controller ("" for v2). */
-function ownCgroups(): Map<string, string> {
-  const groups = new Map<string, string>();
-  for (const line of readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
-    const [, controllers, path] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
-    if (controllers === undefined || path === undefined) continue;
-    for (const controller of controllers.split(',')) groups.set(controller, path);
-  }
-  return groups;
 }
 
 /**
@@ -50,14 +40,38 @@ export function makePodCgroup(memoryMiB: number, cpus: number): PodCgroup | stri
       writeFileSync(join(cpu, 'cpu.cfs_quota_us'), String(Math.round(cpus * period)));
       return { procs: [join(memory, 'cgroup.procs'), join(cpu, 'cgroup.procs')], remove };
     }
-    const dir = join('/sys/fs/cgroup', groups.get('') ?? '/', name);
+    const parent = join('/sys/fs/cgroup', groups.get('') ?? '/');
+    enableControllers(parent, ['memory', 'cpu']);
+    const dir = join(parent, name);
     mkdirSync(dir);
     made.push(dir);
     writeFileSync(join(dir, 'memory.max'), String(memoryMiB * 1024 * 1024));
+    // A pod gets no swap (Kubernetes' default); without this v2 would swap past memory.max.
+    if (existsSync(join(dir, 'memory.swap.max'))) writeFileSync(join(dir, 'memory.swap.max'), '0');
     writeFileSync(join(dir, 'cpu.max'), `${Math.round(cpus * period)} ${period}`);
     return { procs: [join(dir, 'cgroup.procs')], remove };
   } catch (error) {
     remove();
     return `no pod-shaped cgroup can be made here: ${(error as Error).message}`;
+  }
+}
+
+/**
+ * cgroup v2 gives a child only the controllers its parent enables for its children. The root may
+ * enable them; any other cgroup only if it holds no process itself, as when they are delegated.
+ */
+function enableControllers(parent: string, controllers: string[]): void {
+  const file = join(parent, 'cgroup.subtree_control');
+  const enabled = readFileSync(file, 'utf8').trim().split(' ');
+  const missing = controllers.filter((c) => !enabled.includes(c));
+  if (missing.length === 0) return;
+  try {
+    writeFileSync(file, missing.map((c) => `+${c}`).join(' '));
+  } catch (error) {
+    throw new Error(
+      `cgroup v2: ${missing.join(' and ')} cannot be enabled in ${file} (${(error as Error).message}); ` +
+        'run from a cgroup they are delegated to',
+      { cause: error },
+    );
   }
 }

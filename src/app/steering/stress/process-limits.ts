@@ -13,10 +13,18 @@ function read(file: string): string | undefined {
   }
 }
 
+/** Where the kernel says which cgroups a process is in, and where the cgroup file systems are. */
+export interface CgroupFiles {
+  procSelfCgroup: string;
+  root: string;
+}
+
+const SYSTEM_CGROUP_FILES: CgroupFiles = { procSelfCgroup: '/proc/self/cgroup', root: '/sys/fs/cgroup' };
+
 /** The cgroup of this process per controller ("" for v2's unified hierarchy), from /proc/self/cgroup. */
-function ownCgroups(): Map<string, string> {
+export function ownCgroups(procSelfCgroup = SYSTEM_CGROUP_FILES.procSelfCgroup): Map<string, string> {
   const groups = new Map<string, string>();
-  for (const line of (read('/proc/self/cgroup') ?? '').split('\n')) {
+  for (const line of (read(procSelfCgroup) ?? '').split('\n')) {
     const [, controllers, path] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
     if (controllers === undefined || path === undefined) continue;
     for (const controller of controllers.split(',')) groups.set(controller, path);
@@ -40,26 +48,29 @@ function smallestUpward(
 
 /**
  * The CPUs this process may use: its affinity, and the CPU quota of its cgroup, v1 (where the cpu
- * controller is, also beside a v2 hierarchy in hybrid mode) or v2.
+ * controller is, also beside a v2 hierarchy in hybrid mode) or v2. Node's availableParallelism()
+ * counts the quota itself in some set-ups (v2 in `make test-cgroup-v2`), not in others (v1 here).
  */
-export function cpuLimit(): number {
-  const groups = ownCgroups();
+export function cpuLimit(
+  files: CgroupFiles = SYSTEM_CGROUP_FILES,
+  cpus: number = availableParallelism(),
+): number {
+  const groups = ownCgroups(files.procSelfCgroup);
   const v1 = groups.get('cpu');
   const quota =
     v1 !== undefined
-      ? // /sys/fs/cgroup/cpu is the hierarchy, or a link to cpu,cpuacct.
-        smallestUpward('/sys/fs/cgroup/cpu', v1, (dir) => {
+      ? // <root>/cpu is the hierarchy, or a link to cpu,cpuacct.
+        smallestUpward(`${files.root}/cpu`, v1, (dir) => {
           const max = Number(read(`${dir}/cpu.cfs_quota_us`));
           const period = Number(read(`${dir}/cpu.cfs_period_us`));
           return max > 0 && period > 0 ? max / period : undefined;
         })
-      : smallestUpward('/sys/fs/cgroup', groups.get('') ?? '/', (dir) => {
+      : smallestUpward(files.root, groups.get('') ?? '/', (dir) => {
+          // "max 100000" is no limit, and reads as NaN.
           const [max, period] = (read(`${dir}/cpu.max`) ?? '').split(' ');
-          return max === undefined || max === 'max' || period === undefined
-            ? undefined
-            : Number(max) / Number(period);
+          const cpus = Number(max) / Number(period);
+          return cpus > 0 && Number.isFinite(cpus) ? cpus : undefined;
         });
-  const cpus = availableParallelism();
   return quota === undefined ? cpus : Math.max(1, Math.min(cpus, Math.floor(quota)));
 }
 
