@@ -2,10 +2,10 @@
 # Runs test/cgroup-v2/in-vm-checks.mts in a virtual machine whose only cgroup hierarchy is v2, as
 # on most Kubernetes nodes, for machines like this project's whose own cgroups are v1. The machine
 # is Debian 12 with its own kernel, built with mmdebstrap and booted with QEMU; it reads this
-# checkout and the directory of its Node read-only over 9p. Emulated (QEMU's TCG) unless QEMU_ACCEL=kvm: here
-# /dev/kvm makes virtual machines but their kernels hang at boot, so the figures it prints are not
-# speeds; it checks behaviour.
-# Usage: cgroup-v2.sh [--force]   (the disk image in .cache/cgroup-v2-vm is kept unless --force)
+# checkout and the directory of its Node read-only over 9p. It is emulated (QEMU's TCG) unless
+# QEMU_ACCEL=kvm: here /dev/kvm makes virtual machines whose kernels hang at boot. So what it
+# prints are not speeds; it checks behaviour.
+# Usage: cgroup-v2.sh [--force]   (the disk in .cache/cgroup-v2-vm is kept until this script changes)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,13 +15,17 @@ sources=${DEBIAN_SOURCES:-/etc/apt/sources.list.d/debian.sources}
 accel=${QEMU_ACCEL:-tcg}
 
 for command in qemu-system-x86_64 mmdebstrap mkfs.ext4; do
-  command -v "$command" >/dev/null || { echo "$0 needs $command (apt-get install qemu-system-x86 mmdebstrap)" >&2; exit 1; }
+  command -v "$command" >/dev/null ||
+    { echo "$0 needs $command (apt-get install qemu-system-x86 mmdebstrap)" >&2; exit 1; }
 done
 [ "$(uname -m)" = x86_64 ] || { echo "$0 runs on x86_64 only" >&2; exit 1; }
 [ -f "$root/dist/bundle/main.js" ] || { echo "$root/dist/bundle/main.js is missing: run make build" >&2; exit 1; }
 node_dir=$("$root/scripts/ensure-node.sh")
 
-if [ "${1:-}" = "--force" ] || [ ! -f "$cache/disk.img" ]; then
+# The disk holds the guest's init written below: a change to this script makes a new one.
+script_sum=$(sha256sum "$0" | cut -d' ' -f1)
+built_by=$(cat "$cache/script.sha256" 2>/dev/null || true)
+if [ "${1:-}" = "--force" ] || [ ! -f "$cache/disk.img" ] || [ "$built_by" != "$script_sum" ]; then
   echo "== building the virtual machine's disk (Debian bookworm, its kernel)"
   rm -rf "$cache" && mkdir -p "$cache"
   work=$(mktemp -d)
@@ -51,6 +55,7 @@ EOF
   size_mib=$(( $(du -sm "$work/root" | cut -f1) + 256 ))
   truncate -s "${size_mib}M" "$cache/disk.img"
   mkfs.ext4 -q -d "$work/root" "$cache/disk.img"
+  echo "$script_sum" >"$cache/script.sha256"
 fi
 
 echo "== booting it ($accel, 2 CPUs) and running test/cgroup-v2/in-vm-checks.mts"
