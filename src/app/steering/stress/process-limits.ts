@@ -68,8 +68,8 @@ export function cpuLimit(
       : smallestUpward(files.root, groups.get('') ?? '/', (dir) => {
           // "max 100000" is no limit, and reads as NaN.
           const [max, period] = (read(`${dir}/cpu.max`) ?? '').split(' ');
-          const cpus = Number(max) / Number(period);
-          return cpus > 0 && Number.isFinite(cpus) ? cpus : undefined;
+          const cores = Number(max) / Number(period);
+          return cores > 0 && Number.isFinite(cores) ? cores : undefined;
         });
   return quota === undefined ? cpus : Math.max(1, Math.min(cpus, Math.floor(quota)));
 }
