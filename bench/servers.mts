@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { commandInCgroup } from '../test/support/pod-cgroup.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -70,21 +71,11 @@ export async function start(
 ): Promise<Server> {
   const port = await freePort();
   const out = stdoutFile === undefined ? 'ignore' : openSync(stdoutFile, 'w');
-  // Joins the cgroup before exec: Node reads its memory limit once, when it sizes V8's heap.
-  const enter =
-    cgroupProcs === undefined
-      ? []
-      : ['sh', '-c', 'for procs in $PROCS; do echo $$ > "$procs" || exit 1; done; exec "$@"', 'join'];
-  const [command, ...rest] = [...enter, ...SERVER_CPU, process.execPath, ...args];
+  const pinned = [...SERVER_CPU, process.execPath, ...args];
+  const [command, ...rest] = cgroupProcs === undefined ? pinned : commandInCgroup(cgroupProcs, pinned);
   const child = spawn(command!, rest, {
     cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ...(cgroupProcs === undefined ? {} : { PROCS: cgroupProcs.join(' ') }),
-      ...env,
-    },
+    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', out, 'inherit'],
   });
   if (typeof out === 'number') closeSync(out);

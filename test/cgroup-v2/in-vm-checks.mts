@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { makePodCgroup } from '../support/pod-cgroup.ts';
+import { commandInCgroup, makePodCgroup } from '../support/pod-cgroup.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const MiB = 1024 * 1024;
@@ -29,34 +29,34 @@ async function call(method: string, path: string): Promise<{ status: number; bod
 }
 
 /**
- * A shell line that joins the cgroup, then runs its arguments; as a container it also gets its own
- * cgroup namespace and a cgroup2 mount whose root is that cgroup, which is what a container sees.
+ * `command` in the pod's cgroup; as a container it also gets its own cgroup namespace and a cgroup2
+ * mount whose root is that cgroup, which is what a container sees.
  */
-function enter(procs: string, asContainer: boolean): string {
-  const joinCgroup = `echo $$ > ${procs}`;
-  return asContainer
-    ? `${joinCgroup} && exec unshare --cgroup --mount sh -c 'umount ${CGROUP_FS} && mount -t cgroup2 none ${CGROUP_FS} && exec "$@"' inner "$@"`
-    : `${joinCgroup} && exec "$@"`;
+function inPod(procs: string, asContainer: boolean, command: string[]): string[] {
+  const asSeenByContainer = `umount ${CGROUP_FS} && mount -t cgroup2 none ${CGROUP_FS} && exec "$@"`;
+  return commandInCgroup(
+    [procs],
+    asContainer
+      ? ['unshare', '--cgroup', '--mount', 'sh', '-c', asSeenByContainer, 'container', ...command]
+      : command,
+  );
 }
 
 /** Starts the bundle in the cgroup, as a container (own cgroup and mount namespaces) or not. */
 async function startService(procs: string, asContainer: boolean): Promise<ReturnType<typeof spawn>> {
-  const child = spawn(
-    'sh',
-    ['-c', enter(procs, asContainer), 'join', process.execPath, join(ROOT, 'dist/bundle/main.js')],
-    {
-      env: {
-        PATH: process.env.PATH,
-        PORT: String(PORT),
-        HOST: '127.0.0.1',
-        CONTROL_ENABLED: 'true',
-        LOG_LEVEL: 'warn',
-        DELAY_MAX_MS: '0',
-        NODE_OPTIONS: '--max-semi-space-size=8',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
+  const [command, ...args] = inPod(procs, asContainer, [process.execPath, join(ROOT, 'dist/bundle/main.js')]);
+  const child = spawn(command as string, args, {
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(PORT),
+      HOST: '127.0.0.1',
+      CONTROL_ENABLED: 'true',
+      LOG_LEVEL: 'warn',
+      DELAY_MAX_MS: '0',
+      NODE_OPTIONS: '--max-semi-space-size=8',
     },
-  );
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   // Emulated and held to 500m, start-up takes tens of seconds.
   const deadline = Date.now() + 180_000;
   while (
@@ -99,13 +99,14 @@ try {
   check('makePodCgroup: memory.max is 512 MiB', read('memory.max') === String(512 * MiB), read('memory.max'));
   check('makePodCgroup: cpu.max is 500m', read('cpu.max') === '50000 100000', read('cpu.max'));
   check('makePodCgroup: no swap, as in a pod', read('memory.swap.max') === '0', read('memory.swap.max'));
-  const probe = spawnSync(
-    'sh',
-    ['-c', enter(procs, true), 'join', 'sh', '-c', `cat /proc/self/cgroup ${CGROUP_FS}/cpu.max`],
-    {
-      encoding: 'utf8',
-    },
-  );
+  const [probeCommand, ...probeArgs] = inPod(procs, true, [
+    'cat',
+    '/proc/self/cgroup',
+    `${CGROUP_FS}/cpu.max`,
+  ]);
+  const probe = spawnSync(probeCommand as string, probeArgs, {
+    encoding: 'utf8',
+  });
   const containerView = probe.stdout.trim().replace(/\n/g, ', ');
   check(
     'a container sees its cgroup as the root, with its quota there',

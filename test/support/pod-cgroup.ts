@@ -57,6 +57,19 @@ export function makePodCgroup(memoryMiB: number, cpus: number): PodCgroup | stri
 }
 
 /**
+ * `command` run in a pod-shaped cgroup: a shell joins each of `procs` (one per v1 hierarchy), then
+ * execs the command, so that Node reads the limits at start-up, as it does in a pod.
+ */
+export function commandInCgroup(procs: readonly string[], command: readonly string[]): string[] {
+  const joinThenExec = [
+    ...procs.map((_, i) => `echo $$ > "$${i + 1}"`),
+    `shift ${procs.length}`,
+    'exec "$@"',
+  ];
+  return ['sh', '-c', joinThenExec.join(' && '), 'join-cgroups', ...procs, ...command];
+}
+
+/**
  * cgroup v2 gives a child only the controllers its parent enables for its children. The root may
  * enable them; any other cgroup only if it holds no process itself, as when they are delegated.
  */

@@ -13,6 +13,7 @@ import { get, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OPENAPI_FILE, PACKAGE_JSON } from '../../src/common/config/app-files';
+import { commandInCgroup } from './pod-cgroup';
 
 const BUNDLE = join(__dirname, '..', '..', 'dist', 'bundle', 'main.js');
 const HEAP_PROBE = join(__dirname, '..', 'fixtures', 'heap-probe.cjs');
@@ -108,26 +109,9 @@ export class ServerProcess {
       nodeArgs.push('--require', ENV_SPY);
       env = { ...env, ENV_SPY_OUT: envSpyFile };
     }
-    // Joins the cgroups, then execs node: Node reads its limits once, at start-up.
-    const joinThenExec = [
-      ...cgroupProcs.map((_, i) => `echo $$ > "$${i + 1}"`),
-      `shift ${cgroupProcs.length}`,
-      'exec "$@"',
-    ];
-    const [command, ...args] =
-      cgroupProcs.length === 0
-        ? [process.execPath, ...nodeArgs, main]
-        : [
-            'sh',
-            '-c',
-            joinThenExec.join(' && '),
-            'join-cgroups',
-            ...cgroupProcs,
-            process.execPath,
-            ...nodeArgs,
-            main,
-          ];
-    const child = spawn(command, args, {
+    const node = [process.execPath, ...nodeArgs, main];
+    const [command, ...args] = cgroupProcs.length === 0 ? node : commandInCgroup(cgroupProcs, node);
+    const child = spawn(command as string, args, {
       env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', DELAY_MAX_MS: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
