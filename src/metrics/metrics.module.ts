@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { getToken, makeGaugeProvider, PrometheusModule } from '@willsoto/nestjs-prometheus';
-import { Gauge, register } from 'prom-client';
+import { Counter, Gauge, register } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '../common/config/app-config';
 import { LifecycleState } from '../common/lifecycle/lifecycle-state';
+import { OverloadMonitor } from '../common/lifecycle/overload-monitor';
 import { METRICS_PATH } from '../common/http/routes';
 import { LATENCY_HISTOGRAM, LatencyHistogram } from './latency-histogram';
 import { RequestMetrics } from './request-metrics';
@@ -44,6 +45,34 @@ const inFlightGauge = {
   },
 };
 
+/** The overload verdict and what it shed, read from OverloadMonitor at scrape time. */
+const overloadMetrics = {
+  provide: 'OVERLOAD_METRICS',
+  inject: [OverloadMonitor],
+  useFactory: (monitor: OverloadMonitor) => {
+    register.removeSingleMetric('httpserver_overloaded');
+    register.removeSingleMetric('httpserver_overload_connection_closes_total');
+    new Gauge({
+      name: 'httpserver_overloaded',
+      help: "1 while the event loop's delay is above OVERLOAD_LAG_MS: every response then closes its connection.",
+      registers: [register],
+      collect() {
+        this.set(monitor.overloaded ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'httpserver_overload_connection_closes_total',
+      help: 'Responses that closed their keep-alive connection because the event loop was overloaded.',
+      registers: [register],
+      collect() {
+        this.reset();
+        this.inc(monitor.shedResponses);
+      },
+    });
+    return true;
+  },
+};
+
 /** Sets httpserver_build_info{version} 1 once the configuration is known. */
 const buildInfoSetter = {
   provide: 'BUILD_INFO_SETTER',
@@ -69,6 +98,7 @@ const buildInfoSetter = {
       labelNames: ['version'],
     }),
     inFlightGauge,
+    overloadMetrics,
     buildInfoSetter,
     RequestMetrics,
   ],

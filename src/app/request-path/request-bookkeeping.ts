@@ -8,6 +8,7 @@ import { METRICS_PATH, REJECTED_METHOD, REJECTED_ROUTE, UNMATCHED_ROUTE } from '
 import { RequestMetrics } from '../../metrics/request-metrics';
 import { APP_CONFIG, type AppConfig } from '../../common/config/app-config';
 import { LifecycleState } from '../../common/lifecycle/lifecycle-state';
+import { OverloadMonitor } from '../../common/lifecycle/overload-monitor';
 import {
   AccessLog,
   CLIENT_CLOSED_REQUEST,
@@ -27,10 +28,10 @@ type IdentifiedRequest = Request & { id?: string };
 
 /**
  * What happens to every response, routed or not: request id, header echo, Version, Connection:
- * close while shutting down, the in-flight set, the latency histogram and the access-log line.
- * Called once per request by the global interceptor; earlier for requests with a body (the request
- * screen, so a body that stalls is counted and timed) and for requests that never reach a handler
- * (the exception filter, the server's client-error handler).
+ * close while shutting down or overloaded, the in-flight set, the latency histogram and the
+ * access-log line. Called once per request by the global interceptor; earlier for requests with a
+ * body (the request screen, so a body that stalls is counted and timed) and for requests that never
+ * reach a handler (the exception filter, the server's client-error handler).
  */
 @Injectable()
 export class RequestBookkeeping {
@@ -44,6 +45,7 @@ export class RequestBookkeeping {
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(PINO_LOGGER) logger: Logger,
     private readonly lifecycle: LifecycleState,
+    private readonly overload: OverloadMonitor,
     private readonly metrics: RequestMetrics,
   ) {
     this.echo = createHeaderEcho(config.echoExclude);
@@ -81,7 +83,9 @@ export class RequestBookkeeping {
     if (this.echo(req, res)) sendBodyAsBuffer(res);
     res.setHeader('X-Request-Id', record.requestId);
     res.setHeader('Version', this.version);
-    if (this.lifecycle.shuttingDown) res.setHeader('Connection', 'close');
+    if (this.lifecycle.shuttingDown || this.overload.shedsConnection()) {
+      res.setHeader('Connection', 'close');
+    }
 
     const startedAt = performance.now();
     // A scrape would always count itself: the gauge would never read 0.

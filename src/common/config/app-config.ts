@@ -18,6 +18,8 @@ export interface AppConfig {
     readonly headersTimeoutMs: number;
     readonly requestTimeoutMs: number;
     readonly keepAliveTimeoutMs: number;
+    /** Event-loop delay above which responses close their connections (OverloadMonitor); 0: never. */
+    readonly overloadLagMs: number;
   };
   /** The longest wait /delay and FAULT_DELAY_MS may ask for: a graceful stop still finishes it. */
   readonly maxDelayMs: number;

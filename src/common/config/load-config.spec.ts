@@ -12,7 +12,12 @@ describe('loadConfig', () => {
       echoExclude: [],
       trustProxy: false,
       shutdown: { drainMs: 0, timeoutMs: 25_000 },
-      server: { headersTimeoutMs: 15_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000 },
+      server: {
+        headersTimeoutMs: 15_000,
+        requestTimeoutMs: 30_000,
+        keepAliveTimeoutMs: 65_000,
+        overloadLagMs: 200,
+      },
     });
     expect(config.version).toMatch(/^\d+\.\d+\.\d+/);
   });
@@ -36,6 +41,7 @@ describe('loadConfig', () => {
       HEADERS_TIMEOUT_MS: '2000',
       REQUEST_TIMEOUT_MS: '3000',
       KEEP_ALIVE_TIMEOUT_MS: '4000',
+      OVERLOAD_LAG_MS: '0',
       MAX_DELAY_MS: '150',
       CONTROL_ENABLED: 'TRUE',
       CONTROL_TOKEN: 'a-token-of-16-chars',
@@ -55,7 +61,7 @@ describe('loadConfig', () => {
       echoExclude: ['x-secret', 'x-other'],
       trustProxy: ['10.0.0.0/8', 'loopback'],
       shutdown: { drainMs: 100, timeoutMs: 300 },
-      server: { headersTimeoutMs: 2000, requestTimeoutMs: 3000, keepAliveTimeoutMs: 4000 },
+      server: { headersTimeoutMs: 2000, requestTimeoutMs: 3000, keepAliveTimeoutMs: 4000, overloadLagMs: 0 },
       maxDelayMs: 150,
       control: { enabled: true, token: 'a-token-of-16-chars', port: 9091 },
       faults: { errorRate: 0.25, status: 503, delayMs: 50 },
@@ -185,6 +191,8 @@ describe('loadConfig', () => {
     ['FAULT_STATUS', { FAULT_STATUS: '200' }],
     ['FAULT_DELAY_MS', { FAULT_DELAY_MS: '20000' }],
     ['GIT_COMMIT', { GIT_COMMIT: 'a b' }],
+    ['OVERLOAD_LAG_MS', { OVERLOAD_LAG_MS: '-1' }],
+    ['OVERLOAD_LAG_MS', { OVERLOAD_LAG_MS: '60001' }],
   ])('rejects a bad %s with a message naming it', (variable, env) => {
     let caught: unknown;
     try {

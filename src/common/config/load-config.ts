@@ -59,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ),
     requestTimeoutMs,
     keepAliveTimeoutMs: read.integer('KEEP_ALIVE_TIMEOUT_MS', 65_000, 1000, 3_600_000),
+    overloadLagMs: read.integer('OVERLOAD_LAG_MS', 200, 0, 60_000),
   };
   if (server.requestTimeoutMs < server.headersTimeoutMs) {
     throw new ConfigError(
