@@ -19,6 +19,8 @@ import { HTTPSERVER_SCRIPT, ROOT } from './servers.mts';
 /** The overhead p99 a pod may reach at its capacity: above it, requests queue for the CPU. */
 export const CAPACITY_OVERHEAD_P99_MS = 100;
 const FLOOR_CONNECTIONS = 2000;
+/** The mean of the 0-2 s delay: a process that keeps up answers each connection about once a second. */
+const MEAN_DELAY_S = 1;
 
 /**
  * The chart's defaults (helm/httpserver/values.yaml): resources.limits give the pod's shape, and
@@ -51,7 +53,7 @@ export interface Capacity {
   steps: Concurrency[];
   /** The busiest step with 0 errors and overhead p99 under CAPACITY_OVERHEAD_P99_MS. */
   capacity: Concurrency | undefined;
-  /** Peak RSS per waiting request: the slope of peak RSS over the connections of the steps with 0 errors (each holds one request). */
+  /** Peak RSS per waiting request: the slope of peak RSS over the connections of the steps the process kept up with (each holds one request). */
   kibPerWaitingRequest: number;
   /** At 2000 connections, the floor (b') and httpserver (c). */
   floor: Concurrency;
@@ -94,10 +96,12 @@ export async function podCapacity(
     });
     const passing = steps.filter((s) => s.errors === 0 && s.overheadP99Ms < CAPACITY_OVERHEAD_P99_MS);
     const capacity = passing.sort((a, b) => b.rps - a.rps)[0];
-    // Only steps that answered every request: past saturation connections wait unaccepted in the
-    // kernel, holding no process memory, and would flatten the slope.
-    const served = steps.filter((s) => s.errors === 0);
-    const kibPerWaitingRequest = slope(served.map((s) => ({ x: s.connections, y: s.peakRssMiB }))) * 1024;
+    // Only steps the process kept up with (0 errors, 90% of a request per connection and mean delay):
+    // past saturation connections wait unaccepted in the kernel, holding no process memory, and
+    // would flatten the slope; an overloaded process sheds keep-alive, so errors alone no longer
+    // tell (OVERLOAD_LAG_MS).
+    const keptUp = steps.filter((s) => s.errors === 0 && s.rps >= (0.9 * s.connections) / MEAN_DELAY_S);
+    const kibPerWaitingRequest = slope(keptUp.map((s) => ({ x: s.connections, y: s.peakRssMiB }))) * 1024;
     const service = steps.find((s) => s.connections === FLOOR_CONNECTIONS) as Concurrency;
     return {
       limits: { memory, cpu },

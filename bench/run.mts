@@ -114,7 +114,7 @@ function measures(
         met: capCpuPercent >= CHART_LIMITS.hpaCpuPercent,
       },
       {
-        measure: 'memory each waiting request holds (peak RSS slope over the steps with 0 errors)',
+        measure: 'memory each waiting request holds (peak RSS slope over the steps the process kept up with)',
         value: `${fmt(pod.kibPerWaitingRequest, 1)} KiB`,
         target: 'reported',
       },
