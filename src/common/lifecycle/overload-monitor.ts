@@ -17,12 +17,13 @@ export interface LagHistogram {
 
 /**
  * Whether the process is overloaded: the event loop's longest delay in the last half-second (beyond
- * the sampling interval itself) above OVERLOAD_LAG_MS, which holds for the next half-second. While it is, every response asks its
- * client to close the connection (RequestBookkeeping). A saturated Node process accepts one new
- * connection per turn of its loop, so without this the clients it already serves keep it busy
- * while new ones wait unaccepted in the kernel for as long as the overload lasts; with it, every
- * client queues in the kernel's accept queue in turn, and a client that reconnects through a
- * Service can reach a pod the HPA has just added (as Envoy's overload manager drops keep-alive).
+ * the sampling interval itself) above OVERLOAD_LAG_MS; the verdict holds for the next half-second.
+ * While it is, every response asks its client to close the connection (RequestBookkeeping). A
+ * saturated Node process accepts one new connection per turn of its loop, so without this the
+ * clients it already serves keep it busy while new ones wait unaccepted in the kernel for as long
+ * as the overload lasts; with it, every client queues in the kernel's accept queue in turn, and a
+ * client that reconnects through a Service can reach a pod the HPA has just added (as Envoy's
+ * overload manager drops keep-alive).
  */
 export class OverloadMonitor implements OnModuleDestroy {
   private isOverloaded = false;
