@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { freePort } from './support/free-port';
+import { metricValue } from './support/metric-value';
 import { makePodCgroup } from './support/pod-cgroup';
 import { ServerProcess } from './support/server-process';
 
@@ -34,11 +35,6 @@ function call(
     req.end(json === undefined ? undefined : typeof json === 'string' ? json : JSON.stringify(json));
   });
 }
-
-const metric = (text: string, series: string): number => {
-  const escaped = series.replace(/[{}"]/g, (c) => `\\${c}`);
-  return Number(new RegExp(`^${escaped} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-};
 
 /** Resident memory of a process, from /proc. */
 const rssMiB = (pid: number): number =>
@@ -115,7 +111,7 @@ describe('with control on and a token', () => {
       expect((await server.get('/readyz')).status).toBe(503);
       expect((await server.get('/livez')).status).toBe(200);
       expect((await server.get('/healthz')).status).toBe(200);
-      expect(metric((await server.get('/metrics')).body, 'httpserver_readiness_disabled')).toBe(1);
+      expect(metricValue((await server.get('/metrics')).body, 'httpserver_readiness_disabled')).toBe(1);
       await call(server, 'POST', '/readyz/enable', AUTH);
       expect((await server.get('/readyz')).status).toBe(200);
     });
@@ -165,8 +161,8 @@ describe('with control on and a token', () => {
       }
       expect((await call(server, 'GET', '/faults', AUTH)).status).toBe(200);
       const metrics = (await server.get('/metrics')).body;
-      expect(metric(metrics, 'httpserver_fault_error_ratio')).toBe(1);
-      expect(metric(metrics, 'httpserver_fault_status')).toBe(503);
+      expect(metricValue(metrics, 'httpserver_fault_error_ratio')).toBe(1);
+      expect(metricValue(metrics, 'httpserver_fault_status')).toBe(503);
       await call(server, 'DELETE', '/faults', AUTH);
       expect((await server.get('/')).status).toBe(200);
     });
@@ -198,7 +194,7 @@ describe('with control on and a token', () => {
   });
 
   it('logs every control action at warn, saying what changed, and counts it', async () => {
-    const before = metric(
+    const before = metricValue(
       (await server.get('/metrics')).body,
       'httpserver_control_actions_total{action="faults_set"}',
     );
@@ -217,7 +213,7 @@ describe('with control on and a token', () => {
       status: 200,
       change: 'faults set: errorRate 0.5, status 502, delayMs 10',
     });
-    const after = metric(
+    const after = metricValue(
       (await server.get('/metrics')).body,
       'httpserver_control_actions_total{action="faults_set"}',
     );
@@ -308,7 +304,7 @@ describe('stress', () => {
 
   it('keeps one core busy off the event loop: about a core of CPU while /healthz answers in under 50 ms at p99', async () => {
     const cpuSeconds = async (): Promise<number> =>
-      metric((await server.get('/metrics')).body, 'process_cpu_seconds_total');
+      metricValue((await server.get('/metrics')).body, 'process_cpu_seconds_total');
     const started = await call(server, 'POST', '/stress/cpu?cores=1&seconds=10');
     expect(JSON.parse(started.body)).toMatchObject({ cpu: { cores: 1 } });
     await sleep(500);
@@ -326,9 +322,9 @@ describe('stress', () => {
     expect(cores).toBeLessThan(1.5);
     latencies.sort((a, b) => a - b);
     expect(latencies[Math.floor(latencies.length * 0.99)]).toBeLessThan(50);
-    expect(metric((await server.get('/metrics')).body, 'httpserver_stress_cpu_cores')).toBe(1);
+    expect(metricValue((await server.get('/metrics')).body, 'httpserver_stress_cpu_cores')).toBe(1);
     await call(server, 'DELETE', '/stress');
-    expect(metric((await server.get('/metrics')).body, 'httpserver_stress_cpu_cores')).toBe(0);
+    expect(metricValue((await server.get('/metrics')).body, 'httpserver_stress_cpu_cores')).toBe(0);
   });
 
   it('holds memory within its bound, refuses more, and gives it back at the end', async () => {
@@ -339,11 +335,11 @@ describe('stress', () => {
     const held = await call(server, 'POST', '/stress/memory?mib=256&seconds=2');
     expect(JSON.parse(held.body)).toMatchObject({ memory: { mib: 256 } });
     expect(rssMiB(pid) - baseline).toBeGreaterThan(240);
-    expect(metric((await server.get('/metrics')).body, 'httpserver_stress_memory_bytes')).toBe(
+    expect(metricValue((await server.get('/metrics')).body, 'httpserver_stress_memory_bytes')).toBe(
       256 * 1024 * 1024,
     );
     await sleep(2500);
-    expect(metric((await server.get('/metrics')).body, 'httpserver_stress_memory_bytes')).toBe(0);
+    expect(metricValue((await server.get('/metrics')).body, 'httpserver_stress_memory_bytes')).toBe(0);
     expect(rssMiB(pid) - baseline).toBeLessThan(40);
   });
 

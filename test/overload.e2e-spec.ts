@@ -1,6 +1,7 @@
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OverloadMonitor } from '../src/common/lifecycle/overload-monitor';
+import { metricValue } from './support/metric-value';
 import { ServerProcess } from './support/server-process';
 import { createTestApp } from './support/test-app';
 
@@ -30,10 +31,6 @@ async function connectionHeaders(
   return seen;
 }
 
-function metric(text: string, name: string): number {
-  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
-}
-
 describe('an overloaded event loop (OVERLOAD_LAG_MS)', () => {
   let server: ServerProcess | undefined;
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -51,10 +48,12 @@ describe('an overloaded event loop (OVERLOAD_LAG_MS)', () => {
     const after = await connectionHeaders(server, agent, 3000, (seen) => seen.at(-1) === 'keep-alive');
     expect(after.at(-1)).toBe('keep-alive');
     const scraped = (await server.get('/metrics')).body;
-    expect(metric(scraped, 'httpserver_overloaded')).toBe(0);
+    expect(metricValue(scraped, 'httpserver_overloaded')).toBe(0);
     // At least the closes seen: the scrape may count itself if the loop lagged again meanwhile.
     const closes = [...during, ...after].filter((value) => value === 'close').length;
-    expect(metric(scraped, 'httpserver_overload_connection_closes_total')).toBeGreaterThanOrEqual(closes);
+    expect(metricValue(scraped, 'httpserver_overload_connection_closes_total')).toBeGreaterThanOrEqual(
+      closes,
+    );
   });
 
   it('keeps every connection with OVERLOAD_LAG_MS=0', async () => {
@@ -62,9 +61,9 @@ describe('an overloaded event loop (OVERLOAD_LAG_MS)', () => {
     await server.get('/', {}, agent);
     await stall(server, 600);
     expect(new Set(await connectionHeaders(server, agent, 1500))).toEqual(new Set(['keep-alive']));
-    expect(metric((await server.get('/metrics')).body, 'httpserver_overload_connection_closes_total')).toBe(
-      0,
-    );
+    expect(
+      metricValue((await server.get('/metrics')).body, 'httpserver_overload_connection_closes_total'),
+    ).toBe(0);
   });
 
   it('stops sampling the event loop when the application closes', async () => {
