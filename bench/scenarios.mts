@@ -1,5 +1,6 @@
 // The scenarios make bench measures, each server started fresh and bounded in time: throughput
 // at 50 connections, 2000 connections with the delay, and two servers side by side.
+import { metricValue } from '../test/support/metric-value.ts';
 import { table } from './markdown.mts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -180,8 +181,7 @@ export const FIXTURE_MEASURES: DelayMeasures = {
 async function httpserverReport(server: Server, stdoutFile: string): Promise<DelayReport> {
   const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
   await stop(server); // flushes the access log
-  const seconds = (name: string): number =>
-    Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN) * 1000;
+  const seconds = (name: string): number => metricValue(metrics, name) * 1000;
   const overheadsMs: number[] = [];
   for (const line of readFileSync(stdoutFile, 'utf8').split('\n')) {
     if (!line.includes('"request completed"') || !line.includes('"path":"/"')) continue;
