@@ -12,4 +12,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ $# -eq 2 ]] || { echo "usage: bench/ab.sh '<node args A>' '<node args B>'" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "bench/ab.sh needs wrk: apt-get install wrk" >&2; exit 1; }
-exec ./scripts/with-node.sh node bench/ab.mts "$1" "$2"
+# The benchmarks import test/support/*.ts, which Node reparses as ES modules (package.json has no "type").
+exec ./scripts/with-node.sh node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON bench/ab.mts "$1" "$2"
