@@ -19,8 +19,6 @@ import { HTTPSERVER_SCRIPT, ROOT } from './servers.mts';
 /** The overhead p99 a pod may reach at its capacity: above it, requests queue for the CPU. */
 export const CAPACITY_OVERHEAD_P99_MS = 100;
 const FLOOR_CONNECTIONS = 2000;
-/** The mean of the 0-2 s delay: a process that keeps up answers each connection about once a second. */
-const MEAN_DELAY_S = 1;
 
 /**
  * The chart's defaults (helm/httpserver/values.yaml): resources.limits give the pod's shape, and
@@ -70,18 +68,33 @@ function slope(points: readonly { x: number; y: number }[]): number {
   return num / den;
 }
 
+/** The delay range `delayed` sets; both bounds are required, since the slope below depends on their mean. */
+function delayRangeMs(delayed: NodeJS.ProcessEnv): { minMs: number; maxMs: number } {
+  const minMs = Number(delayed.DELAY_MIN_MS);
+  const maxMs = Number(delayed.DELAY_MAX_MS);
+  if (!Number.isFinite(minMs) || !Number.isFinite(maxMs) || maxMs <= 0) {
+    throw new Error('podCapacity needs DELAY_MIN_MS and DELAY_MAX_MS (a delay that is on)');
+  }
+  return { minMs, maxMs };
+}
+
 export async function podCapacity(
   delayed: NodeJS.ProcessEnv,
   { connections, seconds }: { connections: readonly number[]; seconds: number },
 ): Promise<Capacity | undefined> {
   const { memoryMiB, cpus, memory, cpu } = CHART_LIMITS;
+  const { minMs, maxMs } = delayRangeMs(delayed);
   const cgroup = makePodCgroup(memoryMiB, cpus);
   if (typeof cgroup === 'string') {
     console.log(`pod: ${cgroup}; skipped`);
     return undefined;
   }
   const version = cgroup.procs.length > 1 ? 'v1' : 'v2';
-  console.log(`pod: a cgroup ${version} with the chart's limits, ${memory} and ${cpu} CPU, delay 0-2000 ms`);
+  // A process that keeps up answers each connection once per mean delay.
+  const meanDelayS = (minMs + maxMs) / 2 / 1000;
+  console.log(
+    `pod: a cgroup ${version} with the chart's limits, ${memory} and ${cpu} CPU, delay ${minMs}-${maxMs} ms`,
+  );
   try {
     const httpserver: NamedSide = { name: '(c) httpserver', args: [HTTPSERVER_SCRIPT], env: delayed };
     const options = { cgroupProcs: cgroup.procs, seconds };
@@ -100,7 +113,7 @@ export async function podCapacity(
     // past saturation connections wait unaccepted in the kernel, holding no process memory, and
     // would flatten the slope; an overloaded process sheds keep-alive, so errors alone no longer
     // tell (OVERLOAD_LAG_MS).
-    const keptUp = steps.filter((s) => s.errors === 0 && s.rps >= (0.9 * s.connections) / MEAN_DELAY_S);
+    const keptUp = steps.filter((s) => s.errors === 0 && s.rps >= (0.9 * s.connections) / meanDelayS);
     const kibPerWaitingRequest = slope(keptUp.map((s) => ({ x: s.connections, y: s.peakRssMiB }))) * 1024;
     const service = steps.find((s) => s.connections === FLOOR_CONNECTIONS) as Concurrency;
     return {
