@@ -21,7 +21,7 @@ const row = (...cells: (string | number)[]): string =>
   cells.map((cell) => String(cell).padStart(9)).join(' ');
 
 console.log(row('A req/s', 'B req/s', 'B/A', 'A p99 ms', 'B p99 ms', 'B/A'));
-const result = await sideBySide('B/A', side(argsA), side(argsB), Number(process.env.PAIRS ?? 14), (a, b) =>
+const result = await sideBySide('B/A', side(argsA), side(argsB), Number(process.env.PAIRS ?? 42), (a, b) =>
   console.log(
     row(
       fmt(a.rps),

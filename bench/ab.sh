@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Paired A/B of two httpserver builds or flag sets, for changes smaller than this machine's noise:
-# both servers run at once (core 0, delay off, log to /dev/null), wrk (core 1) alternates 3 s runs
+# both servers run at once (core 0, delay off, log to /dev/null), wrk (core 1) alternates 1 s runs
 # between them, and the medians of the per-pair ratios B/A of throughput and of p99 latency are
 # reported. Drift between runs (noisy neighbours, CPU frequency) hits both sides of a pair alike,
 # which sequential runs cannot offer. Either side may be a bench fixture, e.g. for c/b.
 #
-#   bench/ab.sh 'dist/bundle/main.js' '--max-semi-space-size=8 dist/bundle/main.js'   # PAIRS=14 by default
+#   bench/ab.sh 'dist/bundle/main.js' '--max-semi-space-size=8 dist/bundle/main.js'   # PAIRS=42 by default
 #   bench/ab.sh 'bench/fixtures/nest-hello.mjs' 'dist/bundle/main.js'
 #   bench/ab.sh 'dist/bundle/main.js' 'CONTROL_ENABLED=true dist/bundle/main.js'       # leading VAR=value: that side's environment
 set -euo pipefail

@@ -51,16 +51,22 @@ export interface Capacity {
   steps: Concurrency[];
   /** The busiest step with 0 errors and overhead p99 under CAPACITY_OVERHEAD_P99_MS. */
   capacity: Concurrency | undefined;
-  /** Peak RSS per waiting request: the slope of peak RSS over the connections of the steps the process kept up with (each holds one request). */
-  kibPerWaitingRequest: number;
+  /**
+   * Peak RSS per waiting request: the slope of peak RSS over the connections of the steps the
+   * process kept up with (each holds one request); undefined when fewer than two steps did.
+   */
+  kibPerWaitingRequest: number | undefined;
+  /** How many steps the process kept up with, the points of that slope. */
+  keptUpSteps: number;
   /** At 2000 connections, the floor (b') and httpserver (c). */
   floor: Concurrency;
   service: Concurrency;
 }
 
-/** Least squares slope of y over x. */
-function slope(points: readonly { x: number; y: number }[]): number {
+/** Least squares slope of y over x; undefined with fewer than two distinct x. */
+function slope(points: readonly { x: number; y: number }[]): number | undefined {
   const n = points.length;
+  if (new Set(points.map((p) => p.x)).size < 2) return undefined;
   const mx = points.reduce((sum, p) => sum + p.x, 0) / n;
   const my = points.reduce((sum, p) => sum + p.y, 0) / n;
   const num = points.reduce((sum, p) => sum + (p.x - mx) * (p.y - my), 0);
@@ -80,7 +86,11 @@ function delayRangeMs(delayed: NodeJS.ProcessEnv): { minMs: number; maxMs: numbe
 
 export async function podCapacity(
   delayed: NodeJS.ProcessEnv,
-  { connections, seconds }: { connections: readonly number[]; seconds: number },
+  {
+    connections,
+    seconds,
+    comparisonSeconds,
+  }: { connections: readonly number[]; seconds: number; comparisonSeconds: number },
 ): Promise<Capacity | undefined> {
   const { memoryMiB, cpus, memory, cpu } = CHART_LIMITS;
   const { minMs, maxMs } = delayRangeMs(delayed);
@@ -97,14 +107,23 @@ export async function podCapacity(
   );
   try {
     const httpserver: NamedSide = { name: '(c) httpserver', args: [HTTPSERVER_SCRIPT], env: delayed };
-    const options = { cgroupProcs: cgroup.procs, seconds };
+    const cgroupProcs = cgroup.procs;
     const steps: Concurrency[] = [];
     for (const count of [...new Set([...connections, FLOOR_CONNECTIONS])].sort((a, b) => a - b)) {
-      steps.push(await concurrency(httpserver, HTTPSERVER_MEASURES, { ...options, connections: count }));
+      // The step compared with the floor runs as long as the floor's run.
+      const stepSeconds = count === FLOOR_CONNECTIONS ? comparisonSeconds : seconds;
+      steps.push(
+        await concurrency(httpserver, HTTPSERVER_MEASURES, {
+          cgroupProcs,
+          seconds: stepSeconds,
+          connections: count,
+        }),
+      );
     }
     const floorSide = underFlags(CEILINGS.delayed.nestInterceptor, delayed.NODE_OPTIONS);
     const floor = await concurrency(floorSide, FIXTURE_MEASURES, {
-      ...options,
+      cgroupProcs,
+      seconds: comparisonSeconds,
       connections: FLOOR_CONNECTIONS,
     });
     const passing = steps.filter((s) => s.errors === 0 && s.overheadP99Ms < CAPACITY_OVERHEAD_P99_MS);
@@ -114,14 +133,15 @@ export async function podCapacity(
     // would flatten the slope; an overloaded process sheds keep-alive, so errors alone no longer
     // tell (OVERLOAD_LAG_MS).
     const keptUp = steps.filter((s) => s.errors === 0 && s.rps >= (0.9 * s.connections) / meanDelayS);
-    const kibPerWaitingRequest = slope(keptUp.map((s) => ({ x: s.connections, y: s.peakRssMiB }))) * 1024;
+    const mibPerConnection = slope(keptUp.map((s) => ({ x: s.connections, y: s.peakRssMiB })));
     const service = steps.find((s) => s.connections === FLOOR_CONNECTIONS) as Concurrency;
     return {
       limits: { memory, cpu },
       cgroup: version,
       steps,
       capacity,
-      kibPerWaitingRequest,
+      kibPerWaitingRequest: mibPerConnection === undefined ? undefined : mibPerConnection * 1024,
+      keptUpSteps: keptUp.length,
       floor,
       service,
     };

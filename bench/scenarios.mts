@@ -262,8 +262,21 @@ export async function concurrency(
   return row;
 }
 
-export const PAIRS = Number(process.env.BENCH_PAIRS ?? 8);
-export const PAIR_SECONDS = 3;
+/** A whole number of at least 1 from the environment, or `fallback` when unset. */
+function countFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a whole number of at least 1, not "${raw}"`);
+  return value;
+}
+
+// Runs of 1 s: two identical builds side by side read a per-pair spread (s.d. of the log ratio)
+// of 0.12 with 1 s runs as with 3 s runs, so three short pairs in the time of one long pair cut
+// the error of the median by about 40% (docs/performance.md).
+export const PAIRS = countFromEnv('BENCH_PAIRS', 24);
+export const PAIR_SECONDS = countFromEnv('BENCH_PAIR_SECONDS', 1);
 
 export interface SideBySide {
   ratio: string;
@@ -285,7 +298,7 @@ function medianPercentiles(samples: readonly Sample[]): Percentiles {
 }
 
 /**
- * B against A side by side: both servers run at once, and wrk alternates 3 s runs between them
+ * B against A side by side: both servers run at once, and wrk alternates short runs between them
  * (which side goes first alternates too), so the machine's drift, which moves one server by up to
  * 30% between runs here, hits both sides of each pair alike. Ratios B/A per pair; the table shows
  * their medians. `onPair` sees each pair's samples as they come (bench/ab.sh prints them).
@@ -356,26 +369,25 @@ export function alternatingPairs(
 export const range = (values: number[]): string =>
   `${fmt(Math.min(...values), 2)}-${fmt(Math.max(...values), 2)}`;
 
-/** The side-by-side results as a Markdown table, each row with its target (or none). */
-export function sideBySideTable(rows: { result: SideBySide; target: string }[]): string[] {
-  const pairs = rows[0]?.result.throughput.length ?? 0;
+/** The side-by-side results as a Markdown table, one row each. */
+export function sideBySideTable(results: readonly SideBySide[]): string[] {
   return [
     ...table(
       [
-        `side by side, ${pairs} pairs of ${PAIR_SECONDS} s runs`,
+        `side by side, runs of ${PAIR_SECONDS} s`,
+        'pairs',
         'throughput ratio (median)',
         "pairs' range",
         'p99 ratio (median)',
         "pairs' range",
-        'target',
       ],
-      rows.map(({ result: r, target }) => [
+      results.map((r) => [
         r.ratio,
+        r.throughput.length,
         fmt(median(r.throughput), 2),
         range(r.throughput),
         fmt(median(r.p99), 2),
         range(r.p99),
-        target,
       ]),
     ),
     '',
