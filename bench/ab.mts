@@ -1,6 +1,6 @@
 // What bench/ab.sh runs: two servers side by side (scenarios.mts), printing each pair, the medians
 // of the per-pair ratios B/A and both servers' peak RSS. Each side is a string of node arguments.
-import { fmt, median, range, sideBySide, type Side } from './scenarios.mts';
+import { fmt, median, medianError, range, sideBySide, type Side } from './scenarios.mts';
 
 const [argsA, argsB] = process.argv.slice(2);
 if (argsA === undefined || argsB === undefined) {
@@ -33,7 +33,8 @@ const result = await sideBySide('B/A', side(argsA), side(argsB), Number(process.
     ),
   ),
 );
-const summary = (values: number[]): string => `${fmt(median(values), 3)} (pairs range ${range(values)})`;
+const summary = (values: number[]): string =>
+  `${fmt(median(values), 3)} ± ${fmt(medianError(values) ?? NaN, 3)} (pairs range ${range(values)})`;
 console.log(`median B/A throughput ${summary(result.throughput)}`);
 console.log(`median B/A p99 latency ${summary(result.p99)}`);
 console.log(`peak RSS MiB: A ${fmt(result.peakRssMiB.a)}, B ${fmt(result.peakRssMiB.b)}`);

@@ -14,6 +14,7 @@ import {
   CONNECTIONS,
   fmt,
   median,
+  medianError,
   PAIR_SECONDS,
   PAIRS,
   range,
@@ -56,17 +57,25 @@ interface Measure {
   value: string;
   target: string;
   met?: boolean;
+  /** The target lies within one standard error of the measured median: another run may read the other way. */
+  withinNoise?: boolean;
 }
 
-const ratioMeasure = (
-  name: string,
-  values: number[],
-  target: string,
-  met: (median: number) => boolean,
-): Measure => {
+/** A ratio's target: the median at least, or at most, this bound. */
+type Bound = { atLeast: number } | { atMost: number };
+
+const ratioMeasure = (name: string, values: number[], bound: Bound): Measure => {
   const m = median(values);
-  // Three digits: a median of 0.897 must not read as a target of 0.90 not met.
-  return { measure: name, value: `${fmt(m, 3)} (${range(values)})`, target, met: met(m) };
+  const error = medianError(values);
+  const limit = 'atLeast' in bound ? bound.atLeast : bound.atMost;
+  return {
+    measure: name,
+    // Three digits: a median of 0.897 must not read as a target of 0.90 not met.
+    value: `${fmt(m, 3)} ± ${fmt(error ?? NaN, 3)} (${range(values)})`,
+    target: 'atLeast' in bound ? `>= ${fmt(limit, 2)}` : `<= ${fmt(limit, 2)}`,
+    met: 'atLeast' in bound ? m >= limit : m <= limit,
+    withinNoise: error !== undefined && Math.abs(m - limit) < error,
+  };
 };
 
 function measures(
@@ -77,20 +86,14 @@ function measures(
   startupMs: number,
 ): Measure[] {
   const rows: Measure[] = [
-    ratioMeasure("c/b' throughput, control on and idle", floor.throughput, '>= 0.95', (m) => m >= 0.95),
-    ratioMeasure("c/b' p99 latency", floor.p99, '<= 1.25', (m) => m <= 1.25),
-    ratioMeasure(
-      'd/c throughput, every request traced (http/protobuf)',
-      tracing.throughput,
-      '>= 0.60',
-      (m) => m >= 0.6,
-    ),
-    ratioMeasure(
-      "d'/c throughput, unsampled parent (traceparent flag 00)",
-      unsampled.throughput,
-      '>= 0.90',
-      (m) => m >= 0.9,
-    ),
+    ratioMeasure("c/b' throughput, control on and idle", floor.throughput, { atLeast: 0.95 }),
+    ratioMeasure("c/b' p99 latency", floor.p99, { atMost: 1.25 }),
+    ratioMeasure('d/c throughput, every request traced (http/protobuf)', tracing.throughput, {
+      atLeast: 0.6,
+    }),
+    ratioMeasure("d'/c throughput, unsampled parent (traceparent flag 00)", unsampled.throughput, {
+      atLeast: 0.9,
+    }),
   ];
   if (pod === undefined) {
     rows.push({ measure: 'pod capacity', value: 'skipped: no cgroup can be made here', target: '' });
@@ -149,6 +152,12 @@ function measures(
     met: startupMs < 1000,
   });
   return rows;
+}
+
+function metCell({ met, withinNoise }: Measure): string {
+  if (met === undefined) return '';
+  const verdict = met ? 'yes' : 'NO';
+  return withinNoise === true ? `${verdict}, within noise` : verdict;
 }
 
 async function main(): Promise<void> {
@@ -215,8 +224,8 @@ async function main(): Promise<void> {
   const summary = measures(floor, tracing, unsampled, pod, startupMs);
   const report = [
     ...table(
-      ['measure', "value (median, pairs' range)", 'target', 'met'],
-      summary.map((m) => [m.measure, m.value, m.target, m.met === undefined ? '' : m.met ? 'yes' : 'NO']),
+      ['measure', "value (median ± standard error, pairs' range)", 'target', 'met'],
+      summary.map((m) => [m.measure, m.value, m.target, metCell(m)]),
     ),
   ];
   const details = [

@@ -33,6 +33,19 @@ export const median = (values: number[]): number => {
 };
 export const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
+/**
+ * One standard error of the median of per-pair ratios: the spread of their logarithms, taken from
+ * the median absolute deviation so that one wild pair does not inflate it, as for a normal sample
+ * (1.2533 s / sqrt(n)), back on the ratio's scale. Undefined with fewer than 3 pairs.
+ */
+export function medianError(ratios: readonly number[]): number | undefined {
+  if (ratios.length < 3) return undefined;
+  const logs = ratios.map(Math.log);
+  const center = median(logs);
+  const spread = 1.4826 * median(logs.map((x) => Math.abs(x - center)));
+  return Math.exp(center) * ((1.2533 * spread) / Math.sqrt(ratios.length));
+}
+
 /** A server to start: node arguments and environment, and what wrk adds to each request. */
 export interface Side {
   args: string[];
