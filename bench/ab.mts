@@ -1,6 +1,7 @@
 // What bench/ab.sh runs: two servers side by side (scenarios.mts), printing each pair, the medians
-// of the per-pair ratios B/A and both servers' peak RSS. Each side is a string of node arguments.
-import { fmt, median, medianError, range, sideBySide, type Side } from './scenarios.mts';
+// of the per-pair ratios B/A with their standard errors, and both servers' peak RSS. Each side is
+// a string of node arguments.
+import { countFromEnv, fmt, median, medianError, range, sideBySide, type Side } from './scenarios.mts';
 
 const [argsA, argsB] = process.argv.slice(2);
 if (argsA === undefined || argsB === undefined) {
@@ -21,7 +22,7 @@ const row = (...cells: (string | number)[]): string =>
   cells.map((cell) => String(cell).padStart(9)).join(' ');
 
 console.log(row('A req/s', 'B req/s', 'B/A', 'A p99 ms', 'B p99 ms', 'B/A'));
-const result = await sideBySide('B/A', side(argsA), side(argsB), Number(process.env.PAIRS ?? 42), (a, b) =>
+const result = await sideBySide('B/A', side(argsA), side(argsB), countFromEnv('PAIRS', 42), (a, b) =>
   console.log(
     row(
       fmt(a.rps),

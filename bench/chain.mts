@@ -8,10 +8,10 @@
 //   TRACED=1 ./scripts/with-node.sh node bench/chain.mts /tmp/base/dist/bundle/main.js dist/bundle/main.js
 //
 // PAIRS=8 by default: about a minute.
-import { alternatingPairs, fmt, median, range, WARMUP_SECONDS } from './scenarios.mts';
+import { alternatingPairs, countFromEnv, fmt, median, range, WARMUP_SECONDS } from './scenarios.mts';
 import { HTTPSERVER_SCRIPT, start, startSink, stop, wrk, type Sample, type Server } from './servers.mts';
 
-const PAIRS = Number(process.env.PAIRS ?? 8);
+const PAIRS = countFromEnv('PAIRS', 8);
 // Runs of 3 s, as the chain's results in docs/performance.md were measured.
 const PAIR_SECONDS = 3;
 // Each request of the front waits for two more: fewer connections keep the three busy, not queued.

@@ -276,12 +276,13 @@ export async function concurrency(
 }
 
 /** A whole number of at least 1 from the environment, or `fallback` when unset. */
-function countFromEnv(name: string, fallback: number): number {
+export function countFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1)
+  if (!Number.isInteger(value) || value < 1) {
     throw new Error(`${name} must be a whole number of at least 1, not "${raw}"`);
+  }
   return value;
 }
 
