@@ -57,10 +57,11 @@ describe('abusive clients', () => {
   });
 
   it('clients that pipeline requests and never read the answers do not pin memory', async () => {
-    // The delay keeps every accepted request alive for 2 s: without the per-connection bound these
-    // 100 connections held about 300 MiB of live heap.
+    // The delay keeps every accepted request alive for 6 s: without the per-connection bound these
+    // 100 connections held about 300 MiB of live heap. Cutting them takes about 2 s, so a shorter
+    // delay had the checks below run while the 3000 kept requests all answered at once.
     const server = await ServerProcess.start(
-      { DELAY_MIN_MS: '2000', DELAY_MAX_MS: '2000' },
+      { DELAY_MIN_MS: '6000', DELAY_MAX_MS: '6000' },
       { heapProbe: true },
     );
     const sockets: Socket[] = [];
