@@ -1,6 +1,7 @@
 import { Agent, createServer, get } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { expectCompleteAccessLines } from './support/access-lines';
+import { metricValue } from './support/metric-value';
 import { headAnnouncingBody, openWith } from './support/raw-http';
 import { ReadinessProxy } from './support/readiness-proxy';
 import { ServerProcess } from './support/server-process';
@@ -201,7 +202,7 @@ describe('SIGTERM while requests are still arriving', () => {
       });
       await sleep(200);
       // The same count at the same moment: the gauge and the shutdown's log (the GET and the body).
-      const gauge = Number(/^http_requests_in_flight (\d+)$/m.exec((await server.get('/metrics')).body)?.[1]);
+      const gauge = metricValue((await server.get('/metrics')).body, 'http_requests_in_flight');
       expect(gauge).toBe(2);
       const signalled = Date.now();
       server.signal('SIGTERM');
