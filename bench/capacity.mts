@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { makePodCgroup } from '../test/support/pod-cgroup.ts';
 import {
   CEILINGS,
+  CONCURRENT_CONNECTIONS,
   concurrency,
   FIXTURE_MEASURES,
   HTTPSERVER_MEASURES,
@@ -18,7 +19,6 @@ import { HTTPSERVER_SCRIPT, ROOT } from './servers.mts';
 
 /** The overhead p99 a pod may reach at its capacity: above it, requests queue for the CPU. */
 export const CAPACITY_OVERHEAD_P99_MS = 100;
-const FLOOR_CONNECTIONS = 2000;
 
 /**
  * The chart's defaults (helm/httpserver/values.yaml): resources.limits give the pod's shape, and
@@ -46,6 +46,8 @@ function cores(quantity: string): number {
 
 export interface Capacity {
   limits: { memory: string; cpu: string };
+  /** The delay range every step ran with, as "0-2 s". */
+  delay: string;
   cgroup: 'v1' | 'v2';
   /** One load step per connection count, in order. */
   steps: Concurrency[];
@@ -102,16 +104,15 @@ export async function podCapacity(
   const version = cgroup.procs.length > 1 ? 'v1' : 'v2';
   // A process that keeps up answers each connection once per mean delay.
   const meanDelayS = (minMs + maxMs) / 2 / 1000;
-  console.log(
-    `pod: a cgroup ${version} with the chart's limits, ${memory} and ${cpu} CPU, delay ${minMs}-${maxMs} ms`,
-  );
+  const delay = `${minMs / 1000}-${maxMs / 1000} s`;
+  console.log(`pod: a cgroup ${version} with the chart's limits, ${memory} and ${cpu} CPU, delay ${delay}`);
   try {
     const httpserver: NamedSide = { name: '(c) httpserver', args: [HTTPSERVER_SCRIPT], env: delayed };
     const cgroupProcs = cgroup.procs;
     const steps: Concurrency[] = [];
-    for (const count of [...new Set([...connections, FLOOR_CONNECTIONS])].sort((a, b) => a - b)) {
+    for (const count of [...new Set([...connections, CONCURRENT_CONNECTIONS])].sort((a, b) => a - b)) {
       // The step compared with the floor runs as long as the floor's run.
-      const stepSeconds = count === FLOOR_CONNECTIONS ? comparisonSeconds : seconds;
+      const stepSeconds = count === CONCURRENT_CONNECTIONS ? comparisonSeconds : seconds;
       steps.push(
         await concurrency(httpserver, HTTPSERVER_MEASURES, {
           cgroupProcs,
@@ -124,7 +125,7 @@ export async function podCapacity(
     const floor = await concurrency(floorSide, FIXTURE_MEASURES, {
       cgroupProcs,
       seconds: comparisonSeconds,
-      connections: FLOOR_CONNECTIONS,
+      connections: CONCURRENT_CONNECTIONS,
     });
     const passing = steps.filter((s) => s.errors === 0 && s.overheadP99Ms < CAPACITY_OVERHEAD_P99_MS);
     const capacity = passing.sort((a, b) => b.rps - a.rps)[0];
@@ -134,9 +135,10 @@ export async function podCapacity(
     // tell (OVERLOAD_LAG_MS).
     const keptUp = steps.filter((s) => s.errors === 0 && s.rps >= (0.9 * s.connections) / meanDelayS);
     const mibPerConnection = slope(keptUp.map((s) => ({ x: s.connections, y: s.peakRssMiB })));
-    const service = steps.find((s) => s.connections === FLOOR_CONNECTIONS) as Concurrency;
+    const service = steps.find((s) => s.connections === CONCURRENT_CONNECTIONS) as Concurrency;
     return {
       limits: { memory, cpu },
+      delay,
       cgroup: version,
       steps,
       capacity,

@@ -100,7 +100,7 @@ function measures(
   } else {
     const { capacity: cap, floor: b, service: c, limits } = pod;
     const capCpuPercent = cap === undefined ? NaN : (100 * cap.cpuCores) / CHART_LIMITS.requestCpus;
-    const shape = `cgroup ${pod.cgroup}, ${limits.memory}, ${limits.cpu} CPU, delay 0-2 s`;
+    const shape = `cgroup ${pod.cgroup}, ${limits.memory}, ${limits.cpu} CPU, delay ${pod.delay}`;
     rows.push(
       {
         measure: `pod capacity (${shape}): req/s with 0 errors, overhead p99 < ${CAPACITY_OVERHEAD_P99_MS} ms`,
@@ -233,7 +233,7 @@ async function main(): Promise<void> {
     ...(pod === undefined
       ? []
       : concurrencyTable(
-          `in the pod (${pod.limits.memory}, ${pod.limits.cpu} CPU), delay 0-2 s, steps of ${podSteps.seconds} s (${pod.floor.connections} connections: ${podSteps.comparisonSeconds} s)`,
+          `in the pod (${pod.limits.memory}, ${pod.limits.cpu} CPU), delay ${pod.delay}, steps of ${podSteps.seconds} s (${pod.floor.connections} connections: ${podSteps.comparisonSeconds} s)`,
           [...pod.steps, pod.floor],
         )),
     ...(FULL
