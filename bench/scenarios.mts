@@ -281,7 +281,9 @@ export function countFromEnv(name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`${name} must be a whole number of at least 1, not "${raw}"`);
+    // A setting, not a bug: one line, no stack trace.
+    process.stderr.write(`${name} must be a whole number of at least 1, not "${raw}"\n`);
+    process.exit(2);
   }
   return value;
 }

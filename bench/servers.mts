@@ -72,7 +72,7 @@ export async function start(
   const port = await freePort();
   const out = stdoutFile === undefined ? 'ignore' : openSync(stdoutFile, 'w');
   const pinned = [...SERVER_CPU, process.execPath, ...args];
-  const [command, ...rest] = cgroupProcs === undefined ? pinned : commandInCgroup(cgroupProcs, pinned);
+  const [command, ...rest] = commandInCgroup(cgroupProcs ?? [], pinned);
   const child = spawn(command!, rest, {
     cwd: ROOT,
     env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', ...env },

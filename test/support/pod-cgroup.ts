@@ -58,9 +58,11 @@ export function makePodCgroup(memoryMiB: number, cpus: number): PodCgroup | stri
 
 /**
  * `command` run in a pod-shaped cgroup: a shell joins each of `procs` (one per v1 hierarchy), then
- * execs the command, so that Node reads the limits at start-up, as it does in a pod.
+ * execs the command, so that Node reads the limits at start-up, as it does in a pod. With no
+ * `procs`, `command` as it is.
  */
 export function commandInCgroup(procs: readonly string[], command: readonly string[]): string[] {
+  if (procs.length === 0) return [...command];
   const joinThenExec = [
     ...procs.map((_, i) => `echo $$ > "$${i + 1}"`),
     `shift ${procs.length}`,

@@ -110,7 +110,7 @@ export class ServerProcess {
       env = { ...env, ENV_SPY_OUT: envSpyFile };
     }
     const node = [process.execPath, ...nodeArgs, main];
-    const [command, ...args] = cgroupProcs.length === 0 ? node : commandInCgroup(cgroupProcs, node);
+    const [command, ...args] = commandInCgroup(cgroupProcs, node);
     const child = spawn(command as string, args, {
       env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', DELAY_MAX_MS: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
