@@ -12,6 +12,7 @@ const GET = (path: string, extra = ''): string =>
   `GET ${path} HTTP/1.1\r\nHost: test${extra}\r\nConnection: close\r\n\r\n`;
 
 const CREATE_LOGGER = join(__dirname, '..', 'dist', 'common', 'logging', 'create-logger.js');
+const DEFERRED_LINES = join(__dirname, '..', 'dist', 'common', 'logging', 'deferred-lines.js');
 
 describe('the access log of the server process', () => {
   let server: ServerProcess | undefined;
@@ -204,6 +205,20 @@ describe('the README access-log field table', () => {
  * way. A logger change that batches elsewhere must keep this.
  */
 describe('log lines at process exit', () => {
+  const oneTo = (count: number): number[] => Array.from({ length: count }, (_, i) => i + 1);
+  const numbersIn = (stdout: string): number[] =>
+    stdout
+      .trim()
+      .split('\n')
+      .map((text) => (JSON.parse(text) as { n: number }).n);
+  /** The `n` of each line a script wrote, once it has exited 0 and written nothing on stderr. */
+  const numbersWrittenBy = (script: string): number[] => {
+    const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    return numbersIn(result.stdout);
+  };
+
   it.each([
     ['all still pending', 100],
     ['with batches already on their way', 5000],
@@ -214,14 +229,23 @@ describe('log lines at process exit', () => {
       for (let n = 1; n <= ${count}; n++) logger.info({ n }, 'line');
       process.exit(0);
     `;
-    const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', maxBuffer: 64 << 20 });
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
-    const numbers = result.stdout
-      .trim()
-      .split('\n')
-      .map((text) => (JSON.parse(text) as { n: number }).n);
-    expect(numbers).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    expect(numbersWrittenBy(script)).toEqual(oneTo(count));
+  });
+
+  it('keeps the order of the calls with access lines held for the next event-loop turn, and writes the held ones too', () => {
+    // Lines 1 and 51 are logged at once, the others held: 2-50 are still held when 51 is logged.
+    const script = `
+      const { createLogger } = require(${JSON.stringify(CREATE_LOGGER)});
+      const { DeferredLines } = require(${JSON.stringify(DEFERRED_LINES)});
+      const logger = createLogger('info');
+      const deferred = new DeferredLines(logger);
+      logger.info({ n: 1 }, 'line');
+      for (let n = 2; n <= 50; n++) deferred.write('info', { n }, 'held');
+      logger.warn({ n: 51 }, 'line');
+      for (let n = 52; n <= 100; n++) deferred.write('info', { n }, 'held');
+      process.exit(0);
+    `;
+    expect(numbersWrittenBy(script)).toEqual(oneTo(100));
   });
 
   it('waits for a reader that stops draining the pipe, and loses no line', async () => {
@@ -245,11 +269,6 @@ describe('log lines at process exit', () => {
     const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(stderr).toBe('');
     expect(status).toBe(0);
-    const numbers = Buffer.concat(chunks)
-      .toString('utf8')
-      .trim()
-      .split('\n')
-      .map((text) => (JSON.parse(text) as { n: number }).n);
-    expect(numbers).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    expect(numbersIn(Buffer.concat(chunks).toString('utf8'))).toEqual(oneTo(count));
   });
 });

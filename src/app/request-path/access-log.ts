@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { Logger } from 'pino';
 import { PROBE_AND_SCRAPE_ROUTES } from '../../common/http/routes';
 import { pathOf } from '../../common/http/path-of';
+import { DeferredLines } from '../../common/logging/deferred-lines';
 import { requestTrace } from '../../common/tracing/request-trace';
 
 /** Status label of a request whose client hung up before the response was sent (nginx's convention). */
@@ -51,14 +52,17 @@ export function traceRequest(req: Request, route: string | undefined): TraceIds 
 
 /**
  * One JSON line per finished, abandoned or refused request, written with the process's pino logger
- * (the one nestjs-pino wraps for Nest's own messages). One object and one call per request: no
- * child loggers. Headers are never logged, so Authorization and Cookie cannot leak.
+ * (the one nestjs-pino wraps for Nest's own messages). One object and one call per request, no
+ * child loggers, and the lines of one event-loop turn serialized together (DeferredLines). Headers
+ * are never logged, so Authorization and Cookie cannot leak.
  */
 export class AccessLog {
   private readonly debugEnabled: boolean;
+  private readonly lines: DeferredLines;
 
-  constructor(private readonly logger: Logger) {
+  constructor(logger: Logger) {
     this.debugEnabled = logger.isLevelEnabled('debug');
+    this.lines = new DeferredLines(logger);
   }
 
   /** `status` is the status sent, or CLIENT_CLOSED_REQUEST when the client hung up first. */
@@ -80,15 +84,15 @@ export class AccessLog {
       ...record.trace,
     };
     const message = status === CLIENT_CLOSED_REQUEST ? 'request aborted' : 'request completed';
-    if (quiet) this.logger.debug(line, message);
-    else if (status >= 500) this.logger.error(line, message);
-    else if (record.change !== undefined) this.logger.warn(line, message);
-    else this.logger.info(line, message);
+    if (quiet) this.lines.write('debug', line, message);
+    else if (status >= 500) this.lines.write('error', line, message);
+    else if (record.change !== undefined) this.lines.write('warn', line, message);
+    else this.lines.write('info', line, message);
   }
 
   writeRejected(rejection: Rejection, responseTimeMs: number): void {
     const { requestId, ...rest } = rejection;
     const line = { reqId: requestId, ...rest, responseTimeMs: Math.round(responseTimeMs), delayMs: 0 };
-    this.logger.info(line, 'request rejected');
+    this.lines.write('info', line, 'request rejected');
   }
 }

@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from '../config/app-config';
+import { writeHeldLines } from './deferred-lines';
 import { LineBatchDestination } from './line-batch-destination';
 
 /** A batch is written at the latest this long after its first line, so a quiet service's lines still show promptly. */
@@ -26,6 +27,14 @@ export function createLogger(level: LogLevel, fd: 1 | 2 = 1): Logger {
       base: null,
       timestamp: isoTimeCachedPerMillisecond(),
       formatters: { level: (label) => ({ level: label }) },
+      hooks: {
+        // Lines held for the next event-loop turn (the access log) go first: the log keeps the
+        // order in which lines were logged.
+        logMethod(args, method) {
+          writeHeldLines();
+          method.apply(this, args);
+        },
+      },
     },
     destination,
   );
