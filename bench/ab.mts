@@ -21,8 +21,9 @@ const side = (args: string): Side => {
 const row = (...cells: (string | number)[]): string =>
   cells.map((cell) => String(cell).padStart(9)).join(' ');
 
+const pairs = countFromEnv('PAIRS', 42);
 console.log(row('A req/s', 'B req/s', 'B/A', 'A p99 ms', 'B p99 ms', 'B/A'));
-const result = await sideBySide('B/A', side(argsA), side(argsB), countFromEnv('PAIRS', 42), (a, b) =>
+const result = await sideBySide('B/A', side(argsA), side(argsB), pairs, (a, b) =>
   console.log(
     row(
       fmt(a.rps),
