@@ -41,6 +41,8 @@ export function createLogger(level: LogLevel, fd: 1 | 2 = 1): Logger {
 }
 
 function flushAll(): void {
+  // Lines held for the next event-loop turn first: that turn will not come.
+  writeHeldLines();
   for (const destination of destinations) destination.flushSync();
 }
 

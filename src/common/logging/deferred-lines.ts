@@ -6,7 +6,7 @@ interface PendingLine {
   msg: string;
 }
 
-/** Every queue made here; the process's 'exit' hook writes what each still holds. */
+/** Every queue made here, for writeHeldLines. */
 const queues = new Set<DeferredLines>();
 
 /**
@@ -15,15 +15,13 @@ const queues = new Set<DeferredLines>();
  * other lines (cold caches); for the access log this gave 1.02-1.05 times the throughput
  * (docs/performance.md). Each line is written in order, its `time` taken when it is written (at
  * most one loop turn late). What is held is written first whenever the logger writes a line of
- * its own (createLogger's hook calls writeHeldLines), so the log keeps the order of the calls, and
- * at process exit, before the log's last batch.
+ * its own, so the log keeps the order of the calls, and at process exit before the log's last
+ * batch: createLogger's logger calls writeHeldLines then.
  */
 export class DeferredLines {
   private readonly pending: PendingLine[] = [];
 
   constructor(private readonly logger: Logger) {
-    // Prepended: it must run before createLogger's own 'exit' hook writes the last batch.
-    if (queues.size === 0) process.prependOnceListener('exit', writeHeldLines);
     queues.add(this);
   }
 
