@@ -67,13 +67,13 @@ type Bound = { atLeast: number } | { atMost: number };
 const ratioMeasure = (name: string, values: number[], bound: Bound): Measure => {
   const m = median(values);
   const error = medianError(values);
-  const limit = 'atLeast' in bound ? bound.atLeast : bound.atMost;
+  const [limit, atLeast] = 'atLeast' in bound ? [bound.atLeast, true] : [bound.atMost, false];
   return {
     measure: name,
     // Three digits: a median of 0.897 must not read as a target of 0.90 not met.
     value: `${fmt(m, 3)} ± ${fmt(error ?? NaN, 3)} (${range(values)})`,
-    target: 'atLeast' in bound ? `>= ${fmt(limit, 2)}` : `<= ${fmt(limit, 2)}`,
-    met: 'atLeast' in bound ? m >= limit : m <= limit,
+    target: `${atLeast ? '>=' : '<='} ${fmt(limit, 2)}`,
+    met: atLeast ? m >= limit : m <= limit,
     withinNoise: error !== undefined && Math.abs(m - limit) < error,
   };
 };
