@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION } from '../src/app/request-path/bound-pipelining';
-import { metricValue } from './support/metric-value';
+import { activeTimers, metricValue } from './support/metric-value';
 import { headAnnouncingBody, openWith, rawRequest } from './support/raw-http';
 import { ServerProcess } from './support/server-process';
 import { closeWaitSockets } from './support/tcp-states';
@@ -139,9 +139,7 @@ describe('abusive clients', () => {
     try {
       const gauge = async (series: string): Promise<number> =>
         metricValue((await server.get('/metrics')).body, series);
-      // prom-client lists only the resources that exist: no Timeout line means no pending timer.
-      const timers = async (): Promise<number> =>
-        metricValue((await server.get('/metrics')).body, 'nodejs_active_resources{type="Timeout"}') || 0;
+      const timers = async (): Promise<number> => activeTimers((await server.get('/metrics')).body);
       const hangUps = async (count: number): Promise<void> => {
         const batch = 250;
         for (let sent = 0; sent < count; sent += batch) {
