@@ -1,7 +1,16 @@
 // What bench/ab.sh runs: two servers side by side (scenarios.mts), printing each pair, the medians
 // of the per-pair ratios B/A with their standard errors, and both servers' peak RSS. Each side is
 // a string of node arguments.
-import { countFromEnv, fmt, median, medianError, range, sideBySide, type Side } from './scenarios.mts';
+import {
+  countFromEnv,
+  fmt,
+  median,
+  range,
+  ratioError,
+  roundMedians,
+  sideBySide,
+  type Side,
+} from './scenarios.mts';
 
 const [argsA, argsB] = process.argv.slice(2);
 if (argsA === undefined || argsB === undefined) {
@@ -35,8 +44,10 @@ const result = await sideBySide('B/A', side(argsA), side(argsB), pairs, (a, b) =
     ),
   ),
 );
-const summary = (values: number[]): string =>
-  `${fmt(median(values), 3)} ± ${fmt(medianError(values) ?? NaN, 3)} (pairs range ${range(values)})`;
+const summary = (values: number[]): string => {
+  const rounds = roundMedians(values, result.roundSizes).map((m) => fmt(m, 3));
+  return `${fmt(median(values), 3)} ± ${fmt(ratioError(values, result.roundSizes) ?? NaN, 3)} (pairs range ${range(values)}; rounds ${rounds.join(', ')})`;
+};
 console.log(`median B/A throughput ${summary(result.throughput)}`);
 console.log(`median B/A p99 latency ${summary(result.p99)}`);
 console.log(`peak RSS MiB: A ${fmt(result.peakRssMiB.a)}, B ${fmt(result.peakRssMiB.b)}`);

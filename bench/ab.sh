@@ -3,7 +3,9 @@
 # both servers run at once (core 0, delay off, log to /dev/null), wrk (core 1) alternates 1 s runs
 # between them, and the medians of the per-pair ratios B/A of throughput and of p99 latency are
 # reported. Drift between runs (noisy neighbours, CPU frequency) hits both sides of a pair alike,
-# which sequential runs cannot offer. Either side may be a bench fixture, e.g. for c/b.
+# which sequential runs cannot offer. The pairs are spread over BENCH_ROUNDS (3) rounds of freshly
+# started servers, since two processes of one build differ by a few per cent for their whole life.
+# Either side may be a bench fixture, e.g. for c/b.
 #
 #   bench/ab.sh 'dist/bundle/main.js' '--max-semi-space-size=8 dist/bundle/main.js'   # PAIRS=42 by default
 #   bench/ab.sh 'bench/fixtures/nest-hello.mjs' 'dist/bundle/main.js'

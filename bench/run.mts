@@ -14,10 +14,10 @@ import {
   CONNECTIONS,
   fmt,
   median,
-  medianError,
   PAIR_SECONDS,
   PAIRS,
   range,
+  ratioError,
   RESULTS,
   sideBySide,
   sideBySideTable,
@@ -64,9 +64,11 @@ interface Measure {
 /** A ratio's target: the median at least, or at most, this bound. */
 type Bound = { atLeast: number } | { atMost: number };
 
-const ratioMeasure = (name: string, values: number[], bound: Bound): Measure => {
+/** A side-by-side ratio's median, with its error and its pairs' range, against its target. */
+const ratioMeasure = (name: string, side: SideBySide, ratio: 'throughput' | 'p99', bound: Bound): Measure => {
+  const values = side[ratio];
   const m = median(values);
-  const error = medianError(values);
+  const error = ratioError(values, side.roundSizes);
   const [limit, atLeast] = 'atLeast' in bound ? [bound.atLeast, true] : [bound.atMost, false];
   return {
     measure: name,
@@ -86,12 +88,12 @@ function measures(
   startupMs: number,
 ): Measure[] {
   const rows: Measure[] = [
-    ratioMeasure("c/b' throughput, control on and idle", floor.throughput, { atLeast: 0.95 }),
-    ratioMeasure("c/b' p99 latency", floor.p99, { atMost: 1.25 }),
-    ratioMeasure('d/c throughput, every request traced (http/protobuf)', tracing.throughput, {
+    ratioMeasure("c/b' throughput, control on and idle", floor, 'throughput', { atLeast: 0.95 }),
+    ratioMeasure("c/b' p99 latency", floor, 'p99', { atMost: 1.25 }),
+    ratioMeasure('d/c throughput, every request traced (http/protobuf)', tracing, 'throughput', {
       atLeast: 0.6,
     }),
-    ratioMeasure("d'/c throughput, unsampled parent (traceparent flag 00)", unsampled.throughput, {
+    ratioMeasure("d'/c throughput, unsampled parent (traceparent flag 00)", unsampled, 'throughput', {
       atLeast: 0.9,
     }),
   ];

@@ -26,7 +26,7 @@ export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 export const WARMUP_SECONDS = 3;
 export const CONNECTIONS = 50;
 
-export const median = (values: number[]): number => {
+export const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
@@ -44,6 +44,31 @@ export function medianError(ratios: readonly number[]): number | undefined {
   const center = median(logs);
   const spread = 1.4826 * median(logs.map((x) => Math.abs(x - center)));
   return Math.exp(center) * ((1.2533 * spread) / Math.sqrt(ratios.length));
+}
+
+/** The median of each round's ratios, `sizes` giving how many consecutive ratios each round has. */
+export function roundMedians(ratios: readonly number[], sizes: readonly number[]): number[] {
+  let at = 0;
+  return sizes.map((size) => {
+    const round = ratios.slice(at, at + size);
+    at += size;
+    return median(round);
+  });
+}
+
+/**
+ * One standard error of the median of per-pair ratios gathered over rounds of fresh processes: the
+ * larger of the pairs' own (medianError) and the spread of the rounds' medians over the square
+ * root of their number, which also carries what one process pair shares for its whole life.
+ */
+export function ratioError(ratios: readonly number[], sizes: readonly number[]): number | undefined {
+  const pairs = medianError(ratios);
+  if (sizes.length < 2) return pairs;
+  const logs = roundMedians(ratios, sizes).map(Math.log);
+  const mean = logs.reduce((sum, x) => sum + x, 0) / logs.length;
+  const variance = logs.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (logs.length - 1);
+  const rounds = (median(ratios) * Math.sqrt(variance)) / Math.sqrt(logs.length);
+  return pairs === undefined ? rounds : Math.max(pairs, rounds);
 }
 
 /** A server to start: node arguments and environment, and what wrk adds to each request. */
@@ -294,11 +319,24 @@ export function countFromEnv(name: string, fallback: number): number {
 export const PAIRS = countFromEnv('BENCH_PAIRS', 24);
 export const PAIR_SECONDS = countFromEnv('BENCH_PAIR_SECONDS', 1);
 
+/**
+ * Rounds of a side-by-side comparison, each with both servers started afresh: two processes of one
+ * build can differ by several per cent for their whole life (what the JIT and the heap made of
+ * them; identical builds read 0.950-1.067 over six runs of one process pair each), which pairs
+ * within one process pair cannot average out.
+ */
+export const ROUNDS = countFromEnv('BENCH_ROUNDS', 3);
+/** Warm-up of each server in each round. */
+const ROUND_WARMUP_SECONDS = 2;
+
 export interface SideBySide {
   ratio: string;
-  /** B/A for each pair. */
+  /** B/A for each pair, round after round. */
   throughput: number[];
   p99: number[];
+  /** How many of those pairs each round ran, in order. */
+  roundSizes: number[];
+  /** Each side's peak RSS, the highest of its rounds. */
   peakRssMiB: { a: number; b: number };
   /** Each side's latency distribution: the median over the pairs at each percentile. */
   percentiles: { a: Percentiles; b: Percentiles };
@@ -313,11 +351,18 @@ function medianPercentiles(samples: readonly Sample[]): Percentiles {
   }));
 }
 
+/** `pairs` split into `rounds` rounds as evenly as whole pairs allow (never an empty round). */
+export function roundSizes(pairs: number, rounds: number): number[] {
+  const count = Math.min(rounds, pairs);
+  return Array.from({ length: count }, (_, i) => Math.floor((pairs + i) / count));
+}
+
 /**
  * B against A side by side: both servers run at once, and wrk alternates short runs between them
  * (which side goes first alternates too), so the machine's drift, which moves one server by up to
- * 30% between runs here, hits both sides of each pair alike. Ratios B/A per pair; the table shows
- * their medians. `onPair` sees each pair's samples as they come (bench/ab.sh prints them).
+ * 30% between runs here, hits both sides of each pair alike. The pairs are spread over ROUNDS
+ * rounds of fresh processes. Ratios B/A per pair; the table shows their medians. `onPair` sees
+ * each pair's samples as they come (bench/ab.sh prints them).
  */
 export async function sideBySide(
   ratio: string,
@@ -326,29 +371,56 @@ export async function sideBySide(
   pairs = PAIRS,
   onPair: (sampleA: Sample, sampleB: Sample) => void = () => {},
 ): Promise<SideBySide> {
-  const serverA = await start('A', a.args, a.env);
+  const sizes = roundSizes(pairs, ROUNDS);
+  const pairSamples: { a: Sample; b: Sample }[] = [];
+  const peak = { a: 0, b: 0 };
+  for (const [index, size] of sizes.entries()) {
+    const round = await sideBySideRound(a, b, size, onPair, index % 2 === 1);
+    pairSamples.push(...round.pairSamples);
+    peak.a = Math.max(peak.a, round.peakRssMiB.a);
+    peak.b = Math.max(peak.b, round.peakRssMiB.b);
+  }
+  const throughput = pairSamples.map((pair) => pair.b.rps / pair.a.rps);
+  const p99 = pairSamples.map((pair) => pair.b.p99Ms / pair.a.p99Ms);
+  console.log(`  ${ratio}: throughput ${fmt(median(throughput), 2)}, p99 ${fmt(median(p99), 2)}`);
+  const percentiles = {
+    a: medianPercentiles(pairSamples.map((pair) => pair.a)),
+    b: medianPercentiles(pairSamples.map((pair) => pair.b)),
+  };
+  return { ratio, throughput, p99, roundSizes: sizes, peakRssMiB: peak, percentiles };
+}
+
+/**
+ * One round: both servers started, warmed up, `pairs` pairs, both stopped. `bFirst`: B starts and
+ * warms up first; rounds alternate it, so that neither side always starts second.
+ */
+async function sideBySideRound(
+  a: Side,
+  b: Side,
+  pairs: number,
+  onPair: (sampleA: Sample, sampleB: Sample) => void,
+  bFirst: boolean,
+): Promise<{ pairSamples: { a: Sample; b: Sample }[]; peakRssMiB: { a: number; b: number } }> {
+  const [first, second] = bFirst ? [b, a] : [a, b];
+  const serverFirst = await start(bFirst ? 'B' : 'A', first.args, first.env);
   // A server left running would keep the bench's stdout open: `bench/ab.sh ... | tail` would hang.
-  const serverB = await start('B', b.args, b.env).catch(async (error: unknown) => {
-    await stop(serverA);
-    throw error;
-  });
+  const serverSecond = await start(bFirst ? 'A' : 'B', second.args, second.env).catch(
+    async (error: unknown) => {
+      await stop(serverFirst);
+      throw error;
+    },
+  );
+  const [serverA, serverB] = bFirst ? [serverSecond, serverFirst] : [serverFirst, serverSecond];
   try {
-    wrk(serverA.port, WARMUP_SECONDS, CONNECTIONS, { headers: a.headers });
-    wrk(serverB.port, WARMUP_SECONDS, CONNECTIONS, { headers: b.headers });
+    wrk(serverFirst.port, ROUND_WARMUP_SECONDS, CONNECTIONS, { headers: first.headers });
+    wrk(serverSecond.port, ROUND_WARMUP_SECONDS, CONNECTIONS, { headers: second.headers });
     const pairSamples = alternatingPairs(
       () => wrk(serverA.port, PAIR_SECONDS, CONNECTIONS, { headers: a.headers }),
       () => wrk(serverB.port, PAIR_SECONDS, CONNECTIONS, { headers: b.headers }),
       pairs,
       onPair,
     );
-    const samplesA = pairSamples.map((pair) => pair.a);
-    const samplesB = pairSamples.map((pair) => pair.b);
-    const throughput = pairSamples.map((pair) => pair.b.rps / pair.a.rps);
-    const p99 = pairSamples.map((pair) => pair.b.p99Ms / pair.a.p99Ms);
-    console.log(`  ${ratio}: throughput ${fmt(median(throughput), 2)}, p99 ${fmt(median(p99), 2)}`);
-    const peak = { a: peakRssMiB(pidOf(serverA)), b: peakRssMiB(pidOf(serverB)) };
-    const percentiles = { a: medianPercentiles(samplesA), b: medianPercentiles(samplesB) };
-    return { ratio, throughput, p99, peakRssMiB: peak, percentiles };
+    return { pairSamples, peakRssMiB: { a: peakRssMiB(pidOf(serverA)), b: peakRssMiB(pidOf(serverB)) } };
   } finally {
     await stop(serverA);
     await stop(serverB);
@@ -391,17 +463,21 @@ export function sideBySideTable(results: readonly SideBySide[]): string[] {
     ...table(
       [
         `side by side, runs of ${PAIR_SECONDS} s`,
-        'pairs',
+        'pairs (rounds)',
         'throughput ratio (median)',
         "pairs' range",
+        "rounds' medians",
         'p99 ratio (median)',
         "pairs' range",
       ],
       results.map((r) => [
         r.ratio,
-        r.throughput.length,
+        `${r.throughput.length} (${r.roundSizes.length})`,
         fmt(median(r.throughput), 2),
         range(r.throughput),
+        roundMedians(r.throughput, r.roundSizes)
+          .map((m) => fmt(m, 2))
+          .join(', '),
         fmt(median(r.p99), 2),
         range(r.p99),
       ]),
