@@ -3,7 +3,7 @@ import { B3Propagator } from '@opentelemetry/propagator-b3';
 import { AlwaysOnSampler, ParentBasedSampler, SamplingDecision } from '@opentelemetry/sdk-trace';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createPropagator } from './create-propagator';
-import { extractParent } from './extract-parent';
+import { extractParent, type ParentHeaders } from './extract-parent';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const SPAN_ID = 'b7ad6b7169203331';
@@ -15,6 +15,14 @@ function described(context: Context): unknown {
     span: trace.getSpanContext(context),
     baggage: propagation.getBaggage(context)?.getAllEntries(),
   };
+}
+
+/** A request with these headers: each value one header line, as Node gives them in rawHeaders. */
+function request(headers: IncomingHttpHeaders): ParentHeaders {
+  const rawHeaders = Object.entries(headers).flatMap(([name, value]) =>
+    [value ?? []].flat().flatMap((line) => [name, line]),
+  );
+  return { headers, rawHeaders };
 }
 
 const sampler = new ParentBasedSampler({ root: new AlwaysOnSampler() });
@@ -67,7 +75,7 @@ describe('extractParent', () => {
     beforeEach(() => propagation.setGlobalPropagator(createPropagator()));
 
     it.each(Object.entries(CASES))('gives what the propagator gives: %s', (_name, headers) => {
-      const parent = extractParent()(headers);
+      const parent = extractParent()(request(headers));
       const expected = propagation.extract(ROOT_CONTEXT, headers);
       expect(described(parent.context)).toEqual(described(expected));
       expect(parent.spanContext).toEqual(trace.getSpanContext(expected));
@@ -75,7 +83,7 @@ describe('extractParent', () => {
     });
 
     it('reads a canonical traceparent as a remote parent', () => {
-      const parent = extractParent()({ traceparent: parentHeader('00') });
+      const parent = extractParent()(request({ traceparent: parentHeader('00') }));
       expect(trace.getSpanContext(parent.context)).toEqual({
         traceId: TRACE_ID,
         spanId: SPAN_ID,
@@ -85,8 +93,26 @@ describe('extractParent', () => {
       expect(parent.unsampled).toBe(true);
     });
 
+    it('reads header names in any case, as Node does for the parsed headers', () => {
+      const traceparent = parentHeader('00');
+      const parent = extractParent()({ rawHeaders: ['TraceParent', traceparent], headers: { traceparent } });
+      expect(parent.spanContext).toEqual({
+        traceId: TRACE_ID,
+        spanId: SPAN_ID,
+        traceFlags: 0,
+        isRemote: true,
+      });
+      const withBaggage = {
+        rawHeaders: ['traceparent', traceparent, 'BAGGAGE', 'user=alice'],
+        headers: { traceparent, baggage: 'user=alice' },
+      };
+      expect(described(extractParent()(withBaggage).context)).toEqual(
+        described(propagation.extract(ROOT_CONTEXT, withBaggage.headers)),
+      );
+    });
+
     it('gives the root context to a request that carries no parent', () => {
-      const parent = extractParent()({ host: 'example.test' });
+      const parent = extractParent()(request({ host: 'example.test' }));
       expect(parent.context).toBe(ROOT_CONTEXT);
       expect(parent.spanContext).toBeUndefined();
       expect(parent.unsampled).toBe(false);
@@ -96,6 +122,6 @@ describe('extractParent', () => {
   it('leaves traceparent to a propagator that does not read it', () => {
     propagation.setGlobalPropagator(new B3Propagator());
     const headers = { traceparent: parentHeader('01') };
-    expect(trace.getSpanContext(extractParent()(headers).context)).toBeUndefined();
+    expect(trace.getSpanContext(extractParent()(request(headers)).context)).toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@ import {
   type Context,
   type SpanContext,
 } from '@opentelemetry/api';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
 /**
  * The parent a request's headers name, and the trace context `propagation.extract(ROOT_CONTEXT,
@@ -32,7 +32,10 @@ export class Parent {
   }
 }
 
-export type ExtractParent = (headers: IncomingHttpHeaders) => Parent;
+/** What extractParent reads of a request: its header lines as received, and the parsed headers. */
+export type ParentHeaders = Pick<IncomingMessage, 'rawHeaders' | 'headers'>;
+
+export type ExtractParent = (req: ParentHeaders) => Parent;
 
 const NO_PARENT = new Parent(undefined, false, ROOT_CONTEXT);
 
@@ -50,21 +53,30 @@ const ZERO_SPAN_ID = '0'.repeat(16);
  * Why: the composite propagator runs four propagators and a regular expression with lookaheads for
  * every request, 7-11 µs at the median in the service under load: with a parent that was not
  * sampled, the largest single part of what tracing cost (docs/performance.md).
+ *
+ * The shortcuts scan the request's header lines as received rather than look each field up in
+ * the parsed headers, nine lookups of which eight find nothing: side by side, 1.048 times the
+ * throughput with an unsampled parent (docs/performance.md).
  */
 export function extractParent(): ExtractParent {
   // Read once: the propagator is set before the first request and never changes.
-  const fields = propagation.fields();
-  const otherFields = fields.filter((field) => field !== 'traceparent');
-  const readsTraceparent = otherFields.length < fields.length;
-  return (headers) => {
-    for (const field of otherFields) {
-      if (headers[field] !== undefined) return fromPropagator(headers);
+  const fields = new Set(propagation.fields());
+  // Most of a request's header names differ in length from every field: no lowercase copy of them.
+  const lengths = new Set([...fields].map((field) => field.length));
+  return (req) => {
+    const raw = req.rawHeaders;
+    let traceparent: string | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i] as string;
+      if (!lengths.has(name.length)) continue;
+      const field = name.toLowerCase();
+      if (!fields.has(field)) continue;
+      // Another field the propagator reads, or a second traceparent: the propagator decides.
+      if (field !== 'traceparent' || traceparent !== undefined) return fromPropagator(req.headers);
+      traceparent = raw[i + 1];
     }
-    const traceparent = headers.traceparent;
     if (traceparent === undefined) return NO_PARENT;
-    if (!readsTraceparent || typeof traceparent !== 'string' || !CANONICAL_TRACEPARENT.test(traceparent)) {
-      return fromPropagator(headers);
-    }
+    if (!CANONICAL_TRACEPARENT.test(traceparent)) return fromPropagator(req.headers);
     const traceId = traceparent.slice(3, 35);
     const spanId = traceparent.slice(36, 52);
     // All-zero ids are invalid: the request starts a trace of its own, as the propagator decides.

@@ -55,7 +55,7 @@ export function traceRequests(tracer: Tracer, followsParent: boolean): TraceRequ
       listener(req, res);
       return;
     }
-    const parent = extract(req.headers);
+    const parent = extract(req);
     // An unsampled parent is a valid one, so it has a span context (extract-parent.ts).
     if (followsParent && parent.unsampled && parent.spanContext !== undefined) {
       setRequestTrace(req, new ParentTrace(parent.spanContext, parent));
