@@ -19,6 +19,7 @@ import {
   range,
   ratioError,
   RESULTS,
+  ROUNDS,
   sideBySide,
   sideBySideTable,
   throughput,
@@ -260,7 +261,7 @@ async function main(): Promise<void> {
     ],
   );
   const when = new Date().toISOString();
-  const header = `# httpserver benchmark, ${when}\n\n${FULL ? 'BENCH_FULL=1. ' : ''}Server on core 0, wrk on core 1, loopback; node ${process.version}; httpserver, and the floor it is compared with, under the image's NODE_OPTIONS="${IMAGE_NODE_OPTIONS}". Side by side: both servers running, wrk alternating ${PAIR_SECONDS} s runs between them; ratios are medians over the pairs, with their range.\n\n`;
+  const header = `# httpserver benchmark, ${when}\n\n${FULL ? 'BENCH_FULL=1. ' : ''}Server on core 0, wrk on core 1, loopback; node ${process.version}; httpserver, and the floor it is compared with, under the image's NODE_OPTIONS="${IMAGE_NODE_OPTIONS}". Side by side: both servers running, wrk alternating ${PAIR_SECONDS} s runs between them, the pairs spread over ${ROUNDS} rounds of freshly started servers; ratios are medians over the pairs, with their range and each round's median.\n\n`;
   writeFileSync(
     join(RESULTS, 'latest.md'),
     `${header}${report.join('\n')}\n\n![latency](latency.svg)\n\n${details.join('\n')}\n`,

@@ -322,8 +322,7 @@ export const PAIR_SECONDS = countFromEnv('BENCH_PAIR_SECONDS', 1);
 /**
  * Rounds of a side-by-side comparison, each with both servers started afresh: two processes of one
  * build can differ by several per cent for their whole life (what the JIT and the heap made of
- * them; identical builds read 0.950-1.067 over six runs of one process pair each), which pairs
- * within one process pair cannot average out.
+ * them), which pairs within one process pair cannot average out (docs/performance.md, "Why rounds").
  */
 export const ROUNDS = countFromEnv('BENCH_ROUNDS', 3);
 /** Warm-up of each server in each round. */
