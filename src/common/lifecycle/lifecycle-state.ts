@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
+import { SlotSet } from './slot-set';
 
 /** Where the process is in its life: probes and the shutdown sequence read and change it. */
 @Injectable()
 export class LifecycleState {
   private listening = false;
   private stopping = false;
-  private readonly inFlight = new Set<ServerResponse>();
+  private readonly inFlight = new SlotSet<ServerResponse>();
   private readonly onShutdown: (() => void)[] = [];
   private readonly otherListeners: { close(): unknown }[] = [];
   /** Set by POST /readyz/disable and /readyz/enable: readiness fails while true. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { markConnectionReady, msSinceConnectionReady } from './connection-clock';
+import { SlotSet } from './slot-set';
 
 /** Node's per-socket HTTP state that tells whether a request is still arriving on it. */
 type HttpSocket = Socket & {
@@ -24,7 +25,7 @@ function requestTimeoutAtShutdown(): Error {
  */
 @Injectable()
 export class OpenConnections {
-  private readonly sockets = new Set<HttpSocket>();
+  private readonly sockets = new SlotSet<HttpSocket>();
 
   /** The server's 'connection' listener. */
   readonly track = (socket: Socket): void => {
