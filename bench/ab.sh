@@ -3,7 +3,7 @@
 # both servers run at once (core 0, delay off, log to /dev/null), wrk (core 1) alternates 1 s runs
 # between them, and the medians of the per-pair ratios B/A of throughput and of p99 latency are
 # reported. Drift between runs (noisy neighbours, CPU frequency) hits both sides of a pair alike,
-# which sequential runs cannot offer. The pairs are spread over BENCH_ROUNDS (3) rounds of freshly
+# which sequential runs cannot offer. The pairs are spread over BENCH_ROUNDS (4) rounds of freshly
 # started servers, since two processes of one build differ by a few per cent for their whole life.
 # Either side may be a bench fixture, e.g. for c/b.
 #

@@ -323,8 +323,10 @@ export const PAIR_SECONDS = countFromEnv('BENCH_PAIR_SECONDS', 1);
  * Rounds of a side-by-side comparison, each with both servers started afresh: two processes of one
  * build can differ by several per cent for their whole life (what the JIT and the heap made of
  * them), which pairs within one process pair cannot average out (docs/performance.md, "Why rounds").
+ * An even number, since the server started second tends to read faster: each side starts first in
+ * half the rounds.
  */
-export const ROUNDS = countFromEnv('BENCH_ROUNDS', 3);
+export const ROUNDS = countFromEnv('BENCH_ROUNDS', 4);
 /** Warm-up of each server in each round. */
 const ROUND_WARMUP_SECONDS = 2;
 
