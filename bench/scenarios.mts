@@ -38,7 +38,7 @@ export const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.to
  * the median absolute deviation so that one wild pair does not inflate it, as for a normal sample
  * (1.2533 s / sqrt(n)), back on the ratio's scale. Undefined with fewer than 3 pairs.
  */
-export function medianError(ratios: readonly number[]): number | undefined {
+function medianError(ratios: readonly number[]): number | undefined {
   if (ratios.length < 3) return undefined;
   const logs = ratios.map(Math.log);
   const center = median(logs);
