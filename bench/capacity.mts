@@ -1,6 +1,7 @@
 // The capacity of one pod: httpserver in a cgroup shaped like the chart's pod (its memory limit and
 // CPU quota, cgroup v1 or v2) with the default 0-2 s delay, under more and more delayed
-// connections; and at 2000 connections against the design's floor (b') in the same cgroup.
+// connections; and at 2000 connections against the design's floor (b'), both loaded at once, each
+// in a cgroup of that shape.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -9,6 +10,7 @@ import {
   CEILINGS,
   CONCURRENT_CONNECTIONS,
   concurrency,
+  concurrentLoads,
   FIXTURE_MEASURES,
   HTTPSERVER_MEASURES,
   underFlags,
@@ -96,9 +98,16 @@ export async function podCapacity(
 ): Promise<Capacity | undefined> {
   const { memoryMiB, cpus, memory, cpu } = CHART_LIMITS;
   const { minMs, maxMs } = delayRangeMs(delayed);
+  // The floor gets a pod of its own: at 2000 connections it runs at the same time as httpserver.
   const cgroup = makePodCgroup(memoryMiB, cpus);
   if (typeof cgroup === 'string') {
     console.log(`pod: ${cgroup}; skipped`);
+    return undefined;
+  }
+  const floorCgroup = makePodCgroup(memoryMiB, cpus);
+  if (typeof floorCgroup === 'string') {
+    cgroup.remove();
+    console.log(`pod: ${floorCgroup}; skipped`);
     return undefined;
   }
   const version = cgroup.procs.length > 1 ? 'v1' : 'v2';
@@ -108,25 +117,27 @@ export async function podCapacity(
   console.log(`pod: a cgroup ${version} with the chart's limits, ${memory} and ${cpu} CPU, delay ${delay}`);
   try {
     const httpserver: NamedSide = { name: '(c) httpserver', args: [HTTPSERVER_SCRIPT], env: delayed };
-    const cgroupProcs = cgroup.procs;
+    const inPod = { cgroupProcs: cgroup.procs };
     const steps: Concurrency[] = [];
-    for (const count of [...new Set([...connections, CONCURRENT_CONNECTIONS])].sort((a, b) => a - b)) {
-      // The step compared with the floor runs as long as the floor's run.
-      const stepSeconds = count === CONCURRENT_CONNECTIONS ? comparisonSeconds : seconds;
+    for (const count of connections.filter((c) => c !== CONCURRENT_CONNECTIONS)) {
       steps.push(
-        await concurrency(httpserver, HTTPSERVER_MEASURES, {
-          cgroupProcs,
-          seconds: stepSeconds,
-          connections: count,
-        }),
+        await concurrency(httpserver, HTTPSERVER_MEASURES, { ...inPod, seconds, connections: count }),
       );
     }
+    // At 2000 connections httpserver and the floor run at once, each in its pod, so that the ratio
+    // of their p99s holds none of the host's drift between two runs.
+    const compared = { seconds: comparisonSeconds, connections: CONCURRENT_CONNECTIONS };
     const floorSide = underFlags(CEILINGS.delayed.nestInterceptor, delayed.NODE_OPTIONS);
-    const floor = await concurrency(floorSide, FIXTURE_MEASURES, {
-      cgroupProcs,
-      seconds: comparisonSeconds,
-      connections: CONCURRENT_CONNECTIONS,
-    });
+    const [service, floor] = (await concurrentLoads([
+      { side: httpserver, measures: HTTPSERVER_MEASURES, options: { ...inPod, ...compared } },
+      {
+        side: floorSide,
+        measures: FIXTURE_MEASURES,
+        options: { cgroupProcs: floorCgroup.procs, ...compared },
+      },
+    ])) as [Concurrency, Concurrency];
+    steps.push(service);
+    steps.sort((a, b) => a.connections - b.connections);
     const passing = steps.filter((s) => s.errors === 0 && s.overheadP99Ms < CAPACITY_OVERHEAD_P99_MS);
     const capacity = passing.sort((a, b) => b.rps - a.rps)[0];
     // Only steps the process kept up with (0 errors, 90% of a request per connection and mean delay):
@@ -135,7 +146,6 @@ export async function podCapacity(
     // tell (OVERLOAD_LAG_MS).
     const keptUp = steps.filter((s) => s.errors === 0 && s.rps >= (0.9 * s.connections) / meanDelayS);
     const mibPerConnection = slope(keptUp.map((s) => ({ x: s.connections, y: s.peakRssMiB })));
-    const service = steps.find((s) => s.connections === CONCURRENT_CONNECTIONS) as Concurrency;
     return {
       limits: { memory, cpu },
       delay,
@@ -149,5 +159,6 @@ export async function podCapacity(
     };
   } finally {
     cgroup.remove();
+    floorCgroup.remove();
   }
 }

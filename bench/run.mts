@@ -237,7 +237,7 @@ async function main(): Promise<void> {
     ...(pod === undefined
       ? []
       : concurrencyTable(
-          `in the pod (${pod.limits.memory}, ${pod.limits.cpu} CPU), delay ${pod.delay}, steps of ${podSteps.seconds} s (${pod.floor.connections} connections: ${podSteps.comparisonSeconds} s)`,
+          `in the pod (${pod.limits.memory}, ${pod.limits.cpu} CPU), delay ${pod.delay}, steps of ${podSteps.seconds} s (${pod.floor.connections} connections: ${podSteps.comparisonSeconds} s, (c) and (b') at once, each in a pod of its own)`,
           [...pod.steps, pod.floor],
         )),
     ...(FULL

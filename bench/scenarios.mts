@@ -15,6 +15,7 @@ import {
   start,
   stop,
   wrk,
+  wrkInBackground,
   type Percentiles,
   type Sample,
   type Server,
@@ -250,31 +251,87 @@ async function fixtureReport(server: Server, stdoutFile: string): Promise<DelayR
   }
 }
 
+/** Where and how long one server takes the delayed load (2000 connections for 20 s by default). */
+export interface LoadOptions {
+  cgroupProcs?: readonly string[];
+  connections?: number;
+  seconds?: number;
+}
+
 /**
  * Many connections (2000 by default) for a while against one server with the 0-2000 ms delay on:
  * wrk's errors and timeouts, the server's rate, CPU and peak RSS, and what `measures` collects
  * (overhead = time to the response minus the delay that request picked, p50 and p99; event-loop lag).
  */
 export async function concurrency(
-  { name, args, env }: NamedSide,
+  side: NamedSide,
   measures: DelayMeasures,
-  {
-    cgroupProcs,
-    connections = CONCURRENT_CONNECTIONS,
-    seconds = CONCURRENT_SECONDS,
-  }: { cgroupProcs?: readonly string[]; connections?: number; seconds?: number } = {},
+  options: LoadOptions = {},
 ): Promise<Concurrency> {
-  const stdoutFile = join(RESULTS, `.concurrency-${args.at(-1)!.replace(/\W+/g, '-')}.out`);
-  const server = await start(name, args, env, { readyPath: measures.readyPath, stdoutFile, cgroupProcs });
-  const pid = pidOf(server);
-  await measures.reset(server);
-  const cpuBefore = cpuSeconds(pid);
-  const listenQueue = sampleListenQueue(server.port);
-  const sample = wrk(server.port, seconds, connections, { timeoutSeconds: CLIENT_TIMEOUT_SECONDS });
-  const unacceptedPeak = listenQueue.stop();
-  const cpuCores = (cpuSeconds(pid) - cpuBefore) / seconds;
-  const peak = peakRssMiB(pid);
-  const measured = await measures.report(server, stdoutFile);
+  const [row] = await concurrentLoads([{ side, measures, options }]);
+  return row as Concurrency;
+}
+
+/**
+ * concurrency() for several servers at once, each with its own wrk: all are started, then all
+ * loaded at the same moment, so a comparison between them holds the host's drift on both sides,
+ * as the side-by-side pairs do. Give each its own cgroup, or they share one quota.
+ */
+export async function concurrentLoads(
+  loads: readonly { side: NamedSide; measures: DelayMeasures; options?: LoadOptions }[],
+): Promise<Concurrency[]> {
+  const started: { server: Server; stdoutFile: string }[] = [];
+  try {
+    for (const { side, measures, options = {} } of loads) {
+      const stdoutFile = join(RESULTS, `.concurrency-${side.args.at(-1)!.replace(/\W+/g, '-')}.out`);
+      const { readyPath } = measures;
+      const { cgroupProcs } = options;
+      started.push({
+        server: await start(side.name, side.args, side.env, { readyPath, stdoutFile, cgroupProcs }),
+        stdoutFile,
+      });
+    }
+    await Promise.all(loads.map(({ measures }, i) => measures.reset(started[i]!.server)));
+    const runs = loads.map(({ measures, options = {} }, i) => {
+      const { server, stdoutFile } = started[i]!;
+      const { connections = CONCURRENT_CONNECTIONS, seconds = CONCURRENT_SECONDS } = options;
+      const pid = pidOf(server);
+      const cpuBefore = cpuSeconds(pid);
+      const listenQueue = sampleListenQueue(server.port);
+      const timeoutSeconds = CLIENT_TIMEOUT_SECONDS;
+      const sample = wrkInBackground(server.port, seconds, connections, { timeoutSeconds });
+      return { server, stdoutFile, measures, pid, cpuBefore, listenQueue, sample, connections, seconds };
+    });
+    const samples = await Promise.all(runs.map((run) => run.sample));
+    // Read once the loads end, before any server stops: each one's CPU over its load, its peak RSS.
+    const ends = runs.map((run) => ({
+      unacceptedPeak: run.listenQueue.stop(),
+      cpuCores: (cpuSeconds(run.pid) - run.cpuBefore) / run.seconds,
+      peak: peakRssMiB(run.pid),
+    }));
+    const rows: Concurrency[] = [];
+    for (const [i, run] of runs.entries()) {
+      const { unacceptedPeak, cpuCores, peak } = ends[i]!;
+      const measured = await run.measures.report(run.server, run.stdoutFile);
+      const { name } = run.server;
+      rows.push(concurrencyRow(name, run.connections, samples[i]!, cpuCores, peak, measured, unacceptedPeak));
+    }
+    return rows;
+  } finally {
+    // A server whose report was made has stopped already; this stops the rest after a failure.
+    await Promise.all(started.map(({ server }) => stop(server)));
+  }
+}
+
+function concurrencyRow(
+  name: string,
+  connections: number,
+  sample: Sample,
+  cpuCores: number,
+  peakRss: number,
+  measured: DelayReport,
+  unacceptedPeak: number | undefined,
+): Concurrency {
   const overheads = [...measured.overheadsMs].sort((a, b) => a - b);
   const pct = (p: number): number =>
     overheads[Math.min(overheads.length - 1, Math.floor((p / 100) * overheads.length))] ?? NaN;
@@ -289,7 +346,7 @@ export async function concurrency(
     overheadP99Ms: pct(99),
     latencyP99Ms: sample.p99Ms,
     latencyMaxMs: sample.percentiles.find((point) => point.p === 100)?.ms ?? NaN,
-    peakRssMiB: peak,
+    peakRssMiB: peakRss,
     eventLoopLagP99Ms: measured.eventLoopLagP99Ms,
     eventLoopLagMaxMs: measured.eventLoopLagMaxMs,
     unacceptedPeak,

@@ -100,6 +100,7 @@ export async function start(
 }
 
 export async function stop(server: Server): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
   const exited = new Promise((resolve) => server.child.once('exit', resolve));
   server.child.kill('SIGTERM');
   await Promise.race([exited, sleep(10_000)]);
@@ -138,13 +139,14 @@ export interface WrkOptions {
 }
 
 /** One wrk run; wrk's own latency distribution gives p50, p99 and the percentiles of the plot. */
-export function wrk(
+/** wrk's command line for one load run: pinned to the load core, bounded by `seconds`. */
+function wrkCommand(
   port: number,
   seconds: number,
   connections: number,
-  { path = '/', timeoutSeconds = 5, headers = [] }: WrkOptions = {},
-): Sample {
-  const args = [
+  { path = '/', timeoutSeconds = 5, headers = [] }: WrkOptions,
+): string[] {
+  return [
     ...LOAD_CPU,
     'wrk',
     '-t1',
@@ -159,8 +161,42 @@ export function wrk(
     ...headers.flatMap((header) => ['-H', header]),
     `http://127.0.0.1:${port}${path}`,
   ];
-  const result = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
-  const out = result.stdout;
+}
+
+/** How long past its `-d` a wrk run may take before it is killed: it waits out its last requests. */
+const WRK_GRACE_SECONDS = 30;
+
+/** One wrk run against 127.0.0.1:port; the event loop waits meanwhile (see wrkInBackground). */
+export function wrk(port: number, seconds: number, connections: number, options: WrkOptions = {}): Sample {
+  const [command, ...args] = wrkCommand(port, seconds, connections, options);
+  const result = spawnSync(command!, args, {
+    encoding: 'utf8',
+    timeout: (seconds + WRK_GRACE_SECONDS) * 1000,
+  });
+  return parseWrk(result.stdout, result.stderr);
+}
+
+/** One wrk run as wrk() makes it, without blocking the event loop, so that several can run at once. */
+export function wrkInBackground(
+  port: number,
+  seconds: number,
+  connections: number,
+  options: WrkOptions = {},
+): Promise<Sample> {
+  const [command, ...args] = wrkCommand(port, seconds, connections, options);
+  const output = new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(command!, args, { timeout: (seconds + WRK_GRACE_SECONDS) * 1000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', () => resolve({ stdout, stderr }));
+  });
+  return output.then(({ stdout, stderr }) => parseWrk(stdout, stderr));
+}
+
+function parseWrk(out: string, stderr: string): Sample {
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const p50Ms = parseMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
@@ -168,7 +204,7 @@ export function wrk(
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   const errors = non2xx + (socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
-  if (!Number.isFinite(rps)) throw new Error(`wrk failed: ${out}${result.stderr}`);
+  if (!Number.isFinite(rps)) throw new Error(`wrk failed: ${out}${stderr}`);
   const percentiles = [...(/^PERCENTILES (.*)$/m.exec(out)?.[1] ?? '').matchAll(/([\d.]+)=(\d+)/g)].map(
     ([, p, us]) => ({ p: Number(p), ms: Number(us) / 1000 }),
   );
@@ -178,7 +214,7 @@ export function wrk(
 /**
  * Samples, every half second until `stop`, how many connections wait in the server's listen
  * queue, opened by the kernel but not yet accepted by the process; `stop` answers the most seen,
- * or undefined without `ss`. A background process, since wrk runs synchronously meanwhile.
+ * or undefined without `ss`. A background process, since wrk() blocks the event loop meanwhile.
  */
 export function sampleListenQueue(port: number): { stop(): number | undefined } {
   const file = join(tmpdir(), `httpserver-bench-listen-${port}.txt`);

@@ -9,13 +9,17 @@ export interface PodCgroup {
   remove(): void;
 }
 
+/** How many cgroups this process has made. */
+let cgroupsMade = 0;
+
 /**
  * Makes a child cgroup of this process's own with `memoryMiB` and `cpus` (a quota, like 0.5 for
  * 500m), or answers why it cannot (not root, cgroups read-only) so the caller can say so.
  */
 export function makePodCgroup(memoryMiB: number, cpus: number): PodCgroup | string {
   const groups = ownCgroups();
-  const name = `httpserver-test-${process.pid}-${Date.now()}`;
+  // Numbered, so that two made in one millisecond are two.
+  const name = `httpserver-test-${process.pid}-${Date.now()}-${++cgroupsMade}`;
   const made: string[] = [];
   const remove = (): void => {
     for (const dir of made.reverse()) {
