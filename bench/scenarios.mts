@@ -132,7 +132,7 @@ export async function throughput(
   { name, args, env, headers }: NamedSide,
   cgroupProcs?: readonly string[],
 ): Promise<Row> {
-  const server = await start(name, args, env, { cgroupProcs });
+  const server = await start(name, args, env, { cgroupProcs, headers });
   const pid = pidOf(server);
   await sleep(500);
   const idleRssMiB = rssMiB(pid);
@@ -460,14 +460,14 @@ async function sideBySideRound(
   bFirst: boolean,
 ): Promise<{ pairSamples: { a: Sample; b: Sample }[]; peakRssMiB: { a: number; b: number } }> {
   const [first, second] = bFirst ? [b, a] : [a, b];
-  const serverFirst = await start(bFirst ? 'B' : 'A', first.args, first.env);
+  const serverFirst = await start(bFirst ? 'B' : 'A', first.args, first.env, { headers: first.headers });
   // A server left running would keep the bench's stdout open: `bench/ab.sh ... | tail` would hang.
-  const serverSecond = await start(bFirst ? 'A' : 'B', second.args, second.env).catch(
-    async (error: unknown) => {
-      await stop(serverFirst);
-      throw error;
-    },
-  );
+  const serverSecond = await start(bFirst ? 'A' : 'B', second.args, second.env, {
+    headers: second.headers,
+  }).catch(async (error: unknown) => {
+    await stop(serverFirst);
+    throw error;
+  });
   const [serverA, serverB] = bFirst ? [serverSecond, serverFirst] : [serverFirst, serverSecond];
   try {
     wrk(serverFirst.port, ROUND_WARMUP_SECONDS, CONNECTIONS, { headers: first.headers });

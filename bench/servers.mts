@@ -60,6 +60,12 @@ export interface StartOptions {
   stdoutFile?: string;
   /** The cgroup.procs files of a pod-shaped cgroup (test/support/pod-cgroup.ts) to start the server in. */
   cgroupProcs?: readonly string[];
+  /**
+   * The header lines ("name: value") the load will send, sent with the readiness poll too: a poll
+   * without a load's `traceparent` would start a sampled trace in a server whose load is not
+   * sampled, and its export 5 s later would change what is measured (docs/performance.md).
+   */
+  headers?: readonly string[];
 }
 
 /** Starts a server pinned to the server core, stdout to /dev/null (or a file), and waits for it to answer. */
@@ -67,7 +73,7 @@ export async function start(
   name: string,
   args: string[],
   env: NodeJS.ProcessEnv,
-  { readyPath = '/', stdoutFile, cgroupProcs }: StartOptions = {},
+  { readyPath = '/', stdoutFile, cgroupProcs, headers = [] }: StartOptions = {},
 ): Promise<Server> {
   const port = await freePort();
   const out = stdoutFile === undefined ? 'ignore' : openSync(stdoutFile, 'w');
@@ -80,8 +86,12 @@ export async function start(
   });
   if (typeof out === 'number') closeSync(out);
   const deadline = Date.now() + 15_000;
+  const pollHeaders = headers.map((line) => {
+    const colon = line.indexOf(':');
+    return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()] as [string, string];
+  });
   for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${port}${readyPath}`).then(
+    const ok = await fetch(`http://127.0.0.1:${port}${readyPath}`, { headers: pollHeaders }).then(
       (r) => r.ok,
       () => false,
     );
