@@ -98,12 +98,12 @@ export async function podCapacity(
 ): Promise<Capacity | undefined> {
   const { memoryMiB, cpus, memory, cpu } = CHART_LIMITS;
   const { minMs, maxMs } = delayRangeMs(delayed);
-  // The floor gets a pod of its own: at 2000 connections it runs at the same time as httpserver.
   const cgroup = makePodCgroup(memoryMiB, cpus);
   if (typeof cgroup === 'string') {
     console.log(`pod: ${cgroup}; skipped`);
     return undefined;
   }
+  // The floor gets a pod of its own: at 2000 connections it runs at the same time as httpserver.
   const floorCgroup = makePodCgroup(memoryMiB, cpus);
   if (typeof floorCgroup === 'string') {
     cgroup.remove();
