@@ -281,6 +281,7 @@ export async function concurrentLoads(
   loads: readonly { side: NamedSide; measures: DelayMeasures; options?: LoadOptions }[],
 ): Promise<Concurrency[]> {
   const started: { server: Server; stdoutFile: string }[] = [];
+  const listenQueues: ReturnType<typeof sampleListenQueue>[] = [];
   try {
     for (const { side, measures, options = {} } of loads) {
       const stdoutFile = join(RESULTS, `.concurrency-${side.args.at(-1)!.replace(/\W+/g, '-')}.out`);
@@ -298,6 +299,7 @@ export async function concurrentLoads(
       const pid = pidOf(server);
       const cpuBefore = cpuSeconds(pid);
       const listenQueue = sampleListenQueue(server.port);
+      listenQueues.push(listenQueue);
       const timeoutSeconds = CLIENT_TIMEOUT_SECONDS;
       const sample = wrkInBackground(server.port, seconds, connections, { timeoutSeconds });
       return { server, stdoutFile, measures, pid, cpuBefore, listenQueue, sample, connections, seconds };
@@ -318,7 +320,8 @@ export async function concurrentLoads(
     }
     return rows;
   } finally {
-    // A server whose report was made has stopped already; this stops the rest after a failure.
+    // What has ended already ends at once; this ends the rest after a failure (a wrk that failed).
+    for (const listenQueue of listenQueues) listenQueue.stop();
     await Promise.all(started.map(({ server }) => stop(server)));
   }
 }

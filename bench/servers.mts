@@ -224,7 +224,8 @@ function parseWrk(out: string, stderr: string): Sample {
 /**
  * Samples, every half second until `stop`, how many connections wait in the server's listen
  * queue, opened by the kernel but not yet accepted by the process; `stop` answers the most seen,
- * or undefined without `ss`. A background process, since wrk() blocks the event loop meanwhile.
+ * or undefined without `ss` (and when called again). A background process, since wrk() blocks the
+ * event loop meanwhile.
  */
 export function sampleListenQueue(port: number): { stop(): number | undefined } {
   const file = join(tmpdir(), `httpserver-bench-listen-${port}.txt`);
