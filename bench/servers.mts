@@ -148,7 +148,6 @@ export interface WrkOptions {
   headers?: readonly string[];
 }
 
-/** One wrk run; wrk's own latency distribution gives p50, p99 and the percentiles of the plot. */
 /** wrk's command line for one load run: pinned to the load core, bounded by `seconds`. */
 function wrkCommand(
   port: number,
@@ -176,7 +175,10 @@ function wrkCommand(
 /** How long past its `-d` a wrk run may take before it is killed: it waits out its last requests. */
 const WRK_GRACE_SECONDS = 30;
 
-/** One wrk run against 127.0.0.1:port; the event loop waits meanwhile (see wrkInBackground). */
+/**
+ * One wrk run against 127.0.0.1:port; wrk's own latency distribution gives p50, p99 and the
+ * percentiles of the plot. The event loop waits meanwhile (see wrkInBackground).
+ */
 export function wrk(port: number, seconds: number, connections: number, options: WrkOptions = {}): Sample {
   const [command, ...args] = wrkCommand(port, seconds, connections, options);
   const result = spawnSync(command!, args, {
