@@ -283,8 +283,9 @@ export async function concurrentLoads(
   const started: { server: Server; stdoutFile: string }[] = [];
   const listenQueues: ReturnType<typeof sampleListenQueue>[] = [];
   try {
-    for (const { side, measures, options = {} } of loads) {
-      const stdoutFile = join(RESULTS, `.concurrency-${side.args.at(-1)!.replace(/\W+/g, '-')}.out`);
+    for (const [i, { side, measures, options = {} }] of loads.entries()) {
+      // Numbered: two loads of one script at once keep their logs apart.
+      const stdoutFile = join(RESULTS, `.concurrency-${i}-${side.args.at(-1)!.replace(/\W+/g, '-')}.out`);
       const { readyPath } = measures;
       const { cgroupProcs } = options;
       started.push({

@@ -16,10 +16,10 @@ export class SlotSet<T extends object> {
   /** The free slots' indexes, a stack: `free[0..freeCount)`. Never shrunk, so never reallocated. */
   private readonly free: number[] = [];
   private freeCount = 0;
-  private count = 0;
 
+  /** Every slot holds a member or is free. */
   get size(): number {
-    return this.count;
+    return this.slots.length - this.freeCount;
   }
 
   add(member: T): void {
@@ -28,7 +28,6 @@ export class SlotSet<T extends object> {
     const slot = this.freeCount > 0 ? (this.free[--this.freeCount] as number) : this.slots.length;
     this.slots[slot] = member;
     slotted[this.slotKey] = slot;
-    this.count += 1;
   }
 
   delete(member: T): void {
@@ -38,7 +37,6 @@ export class SlotSet<T extends object> {
     this.slots[slot] = undefined;
     slotted[this.slotKey] = undefined;
     this.free[this.freeCount++] = slot;
-    this.count -= 1;
   }
 
   *[Symbol.iterator](): IterableIterator<T> {
