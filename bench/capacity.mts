@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { makePodCgroup } from '../test/support/pod-cgroup.ts';
+import { makePodCgroups, type PodCgroup } from '../test/support/pod-cgroup.ts';
 import {
   CEILINGS,
   CONCURRENT_CONNECTIONS,
@@ -98,18 +98,13 @@ export async function podCapacity(
 ): Promise<Capacity | undefined> {
   const { memoryMiB, cpus, memory, cpu } = CHART_LIMITS;
   const { minMs, maxMs } = delayRangeMs(delayed);
-  const cgroup = makePodCgroup(memoryMiB, cpus);
-  if (typeof cgroup === 'string') {
-    console.log(`pod: ${cgroup}; skipped`);
-    return undefined;
-  }
   // The floor gets a pod of its own: at 2000 connections it runs at the same time as httpserver.
-  const floorCgroup = makePodCgroup(memoryMiB, cpus);
-  if (typeof floorCgroup === 'string') {
-    cgroup.remove();
-    console.log(`pod: ${floorCgroup}; skipped`);
+  const cgroups = makePodCgroups(2, memoryMiB, cpus);
+  if (typeof cgroups === 'string') {
+    console.log(`pod: ${cgroups}; skipped`);
     return undefined;
   }
+  const [cgroup, floorCgroup] = cgroups as [PodCgroup, PodCgroup];
   const version = cgroup.procs.length > 1 ? 'v1' : 'v2';
   // A process that keeps up answers each connection once per mean delay.
   const meanDelayS = (minMs + maxMs) / 2 / 1000;
@@ -158,7 +153,6 @@ export async function podCapacity(
       service,
     };
   } finally {
-    cgroup.remove();
-    floorCgroup.remove();
+    for (const made of cgroups) made.remove();
   }
 }

@@ -61,6 +61,23 @@ export function makePodCgroup(memoryMiB: number, cpus: number): PodCgroup | stri
 }
 
 /**
+ * `count` pod-shaped cgroups, one per process to be measured side by side, or why they cannot be
+ * made; none is left behind when one fails.
+ */
+export function makePodCgroups(count: number, memoryMiB: number, cpus: number): PodCgroup[] | string {
+  const cgroups: PodCgroup[] = [];
+  for (let i = 0; i < count; i++) {
+    const cgroup = makePodCgroup(memoryMiB, cpus);
+    if (typeof cgroup === 'string') {
+      for (const made of cgroups) made.remove();
+      return cgroup;
+    }
+    cgroups.push(cgroup);
+  }
+  return cgroups;
+}
+
+/**
  * `command` run in a pod-shaped cgroup: a shell joins each of `procs` (one per v1 hierarchy), then
  * execs the command, so that Node reads the limits at start-up, as it does in a pod. With no
  * `procs`, `command` as it is.
