@@ -27,7 +27,7 @@ import {
   type NamedSide,
   type SideBySide,
 } from './scenarios.mts';
-import { HTTPSERVER_SCRIPT, ROOT, start, startSink, stop, TWO_CORES } from './servers.mts';
+import { HTTPSERVER_SCRIPT, ROOT, start, startSink, stop, TWO_CORES, UNSAMPLED_PARENT } from './servers.mts';
 
 const FULL = process.env.BENCH_FULL === '1';
 
@@ -37,9 +37,6 @@ const IMAGE_NODE_OPTIONS = (() => {
   if (match === null) throw new Error('the Dockerfile sets no NODE_OPTIONS="..."');
   return match[1]!;
 })();
-
-/** A request whose parent span was not sampled, as Istio's sidecars send most requests by default. */
-const UNSAMPLED_PARENT = 'traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00';
 
 /** Process start to the first 200 on /readyz, median of 5. */
 async function startup(env: NodeJS.ProcessEnv): Promise<number> {

@@ -14,6 +14,10 @@ export const TWO_CORES = availableParallelism() >= 2;
 
 /** The service as the image runs it: the bundle `npm run build` makes. */
 export const HTTPSERVER_SCRIPT = 'dist/bundle/main.js';
+
+/** A request whose parent span was not sampled, as Istio's sidecars send most requests by default. */
+export const UNSAMPLED_PARENT = 'traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00';
+
 const SERVER_CPU = TWO_CORES ? ['taskset', '-c', '0'] : [];
 const LOAD_CPU = TWO_CORES ? ['taskset', '-c', '1'] : [];
 const HEADERS = ['-H', 'X-Bench: 1', '-H', 'X-Request-Source: wrk', '-H', 'Accept-Language: en'];

@@ -173,6 +173,62 @@ describe.each(OTLP_PROTOCOLS)(
   },
 );
 
+describe('the trace headers a backend receives', () => {
+  let receiver: OtlpReceiver;
+  let backend: ServerProcess;
+  let front: ServerProcess;
+  beforeAll(async () => {
+    receiver = await OtlpReceiver.start('http/protobuf');
+    backend = await ServerProcess.start();
+    // The backend's /headers answers with what the front sent it, inside the front's answer.
+    front = await ServerProcess.start({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_SERVICE_NAME: 'front',
+      BACKEND_URL: backend.url('/headers'),
+    });
+  });
+  afterAll(async () => {
+    await Promise.all([front.stop(), backend.stop()]);
+    await receiver.stop();
+  });
+
+  const B3_FIELDS = ['b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-sampled', 'x-b3-parentspanid', 'x-b3-flags'];
+
+  async function receivedBy(headers: Record<string, string>): Promise<Record<string, string>> {
+    const res = await front.get('/', headers);
+    expect(res.status).toBe(200);
+    const body = JSON.parse(res.body) as { backends: { body: { headers: Record<string, string> } }[] };
+    return body.backends[0]!.body.headers;
+  }
+
+  it('are those an unsampled parent came with, as they came: no B3 beside a lone traceparent', async () => {
+    const traceparent = `00-${hex(16)}-${hex(8)}-00`;
+    const received = await receivedBy({ traceparent, tracestate: 'vendor=1' });
+    expect({ traceparent: received.traceparent, tracestate: received.tracestate }).toEqual({
+      traceparent,
+      tracestate: 'vendor=1',
+    });
+    expect(B3_FIELDS.filter((field) => field in received)).toEqual([]);
+  });
+
+  it('are B3 alone when an unsampled parent came in B3', async () => {
+    const b3 = `${hex(16)}-${hex(8)}-0`;
+    const received = await receivedBy({ b3 });
+    expect(received.b3).toBe(b3);
+    expect('traceparent' in received).toBe(false);
+  });
+
+  it('are every format the service writes for a span of its own, naming its client span', async () => {
+    const traceId = hex(16);
+    const callerSpanId = hex(8);
+    const received = await receivedBy({ traceparent: `00-${traceId}-${callerSpanId}-01` });
+    expect(received.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(received.traceparent).not.toContain(callerSpanId);
+    expect(received).toMatchObject({ 'x-b3-traceid': traceId, 'x-b3-sampled': '1' });
+    expect(received.b3).toMatch(new RegExp(`^${traceId}-[0-9a-f]{16}-1$`));
+  });
+});
+
 describe('backends that fail', () => {
   it('answers 502 at once, with the reason, when a backend is down', async () => {
     // The front starts while the backend still holds its port, so the OS cannot hand the front

@@ -9,6 +9,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { createServer, request, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createPropagator } from './create-propagator';
 import { requestTrace } from './request-trace';
 import { traceRequests } from './trace-requests';
 
@@ -23,6 +24,8 @@ describe('traceRequests', () => {
   });
   let server: Server;
   let seen: { traceId?: string; spanId?: string; passedOn?: string };
+  /** Every header the backend call was given. */
+  let passed: Record<string, string>;
 
   beforeAll(() => {
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
@@ -53,6 +56,7 @@ describe('traceRequests', () => {
           status: 200,
         });
         seen = { traceId: traced?.traceId, spanId: traced?.spanId, passedOn: headers.traceparent };
+        passed = headers;
         handler(req, res);
       }),
     );
@@ -160,6 +164,39 @@ describe('traceRequests', () => {
       traceId: TRACE_ID,
       spanId: PARENT_ID,
       passedOn: `00-${TRACE_ID}-${PARENT_ID}-00`,
+    });
+  });
+
+  describe('with the service propagator (W3C and B3, both written)', () => {
+    // The API keeps the first propagator set until it is disabled.
+    beforeAll(() => {
+      propagation.disable();
+      propagation.setGlobalPropagator(createPropagator());
+    });
+    afterAll(() => {
+      propagation.disable();
+      propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    });
+
+    // Written afresh, a lone traceparent would gain four B3 headers, and each backend would read
+    // them all on the propagator's slow path.
+    it.each<[string, Record<string, string>]>([
+      ['a lone traceparent', { traceparent: `00-${TRACE_ID}-${PARENT_ID}-00` }],
+      [
+        'traceparent, tracestate and baggage',
+        { traceparent: `00-${TRACE_ID}-${PARENT_ID}-00`, tracestate: 'vendor=x', baggage: 'k=v' },
+      ],
+      ['B3 in one header', { b3: `${TRACE_ID}-${PARENT_ID}-0` }],
+      ['B3 in several headers', { 'x-b3-traceid': TRACE_ID, 'x-b3-spanid': PARENT_ID, 'x-b3-sampled': '0' }],
+    ])('passes an unsampled parent in %s on as it came, and nothing else', async (_, headers) => {
+      const port = await serve((_req, res) => res.end());
+      await get(port, '/', { ...headers, 'x-other': 'not a trace header' });
+      expect(passed).toEqual(headers);
+      expect({ traceId: seen.traceId, spanId: seen.spanId }).toEqual({
+        traceId: TRACE_ID,
+        spanId: PARENT_ID,
+      });
+      expect(exporter.getFinishedSpans()).toEqual([]);
     });
   });
 

@@ -20,7 +20,7 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { peerAddress } from '../http/client-address';
 import { pathOf } from '../http/path-of';
 import { PROBE_AND_SCRAPE_ROUTES } from '../http/routes';
@@ -43,12 +43,14 @@ export type TraceRequests = (listener: RequestListener) => RequestListener;
  * (docs/performance.md).
  *
  * With a sampler that follows its parent (parentbased_*), a request whose parent was not sampled,
- * as most are under Istio's default 1%, keeps the context it came with: no span of its own, the
- * trace context passed on to backends as received (W3C Trace Context allows this of a service
+ * as most are under Istio's default 1%, keeps the context it came with: no span of its own, its
+ * trace headers passed on to backends as received (W3C Trace Context allows this of a service
  * that records nothing), and its trace id still in the access line.
  */
 export function traceRequests(tracer: Tracer, followsParent: boolean): TraceRequests {
   const extract = extractParent();
+  // Read once, as extractParent reads them: the propagator is set before the first request.
+  const fields = propagation.fields();
   return (listener) => (req, res) => {
     const path = pathOf(req.url ?? '');
     if (PROBE_AND_SCRAPE_ROUTES.has(path)) {
@@ -58,7 +60,7 @@ export function traceRequests(tracer: Tracer, followsParent: boolean): TraceRequ
     const parent = extract(req);
     // An unsampled parent is a valid one, so it has a span context (extract-parent.ts).
     if (followsParent && parent.unsampled && parent.spanContext !== undefined) {
-      setRequestTrace(req, new ParentTrace(parent.spanContext, parent));
+      setRequestTrace(req, new ParentTrace(parent.spanContext, req.headers, fields));
       listener(req, res);
       return;
     }
@@ -74,7 +76,12 @@ export function traceRequests(tracer: Tracer, followsParent: boolean): TraceRequ
   };
 }
 
-/** A request that records nothing: its ids and context are its parent's, passed on as received. */
+/**
+ * A request that records nothing: its ids are its parent's, and its backend calls carry the trace
+ * headers it came with, as they came. Not written afresh by the propagator, which would add the
+ * formats the request did not use (B3 beside W3C), and each backend would read them all on the
+ * propagator's slow path (docs/performance.md, "A chain of services").
+ */
 class ParentTrace implements RequestTrace {
   readonly traceId: string;
   readonly spanId: string;
@@ -82,14 +89,18 @@ class ParentTrace implements RequestTrace {
 
   constructor(
     { traceId, spanId }: SpanContext,
-    private readonly parent: Parent,
+    private readonly incoming: IncomingHttpHeaders,
+    private readonly fields: readonly string[],
   ) {
     this.traceId = traceId;
     this.spanId = spanId;
   }
 
   startBackendCall(_url: URL, headers: Record<string, string>): EndBackendCall {
-    propagation.inject(this.parent.context, headers);
+    for (const field of this.fields) {
+      const value = this.incoming[field];
+      if (typeof value === 'string') headers[field] = value;
+    }
     return NOTHING_TO_END;
   }
 }
