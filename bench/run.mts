@@ -4,6 +4,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CAPACITY_OVERHEAD_P99_MS, CHART_LIMITS, podCapacity, type Capacity } from './capacity.mts';
+import {
+  CHAIN_CONNECTIONS,
+  CHAIN_PAIR_SECONDS,
+  chainRatio,
+  compareChains,
+  type ChainComparison,
+} from './chains.mts';
 import { concurrencyTable, table, throughputTable } from './markdown.mts';
 import { percentilePlot } from './plot.mts';
 import { inPod, podTables } from './pod.mts';
@@ -30,6 +37,8 @@ import {
 import { HTTPSERVER_SCRIPT, ROOT, start, startSink, stop, TWO_CORES, UNSAMPLED_PARENT } from './servers.mts';
 
 const FULL = process.env.BENCH_FULL === '1';
+/** Pairs of each chain comparison (BENCH_FULL only). */
+const CHAIN_PAIRS = 16;
 
 /** The NODE_OPTIONS the image sets (Dockerfile ENV): make bench runs httpserver as the image runs it. */
 const IMAGE_NODE_OPTIONS = (() => {
@@ -160,6 +169,36 @@ function metCell({ met, withinNoise }: Measure): string {
   return withinNoise === true ? `${verdict}, within noise` : verdict;
 }
 
+/** Tracing in a chain of three: every request sampled, then every parent not sampled, each against untraced. */
+async function tracedChains(): Promise<ChainComparison[]> {
+  const untraced = { label: 'untraced', script: HTTPSERVER_SCRIPT, traced: false };
+  const traced = (label: string) => ({ label, script: HTTPSERVER_SCRIPT, traced: true });
+  return [
+    await compareChains([untraced, traced('every request traced')], [], CHAIN_PAIRS),
+    await compareChains([untraced, traced('traced, parent not sampled')], [UNSAMPLED_PARENT], CHAIN_PAIRS),
+  ];
+}
+
+function chainTable(chains: readonly ChainComparison[]): string[] {
+  const errors = (c: ChainComparison, side: 'a' | 'b'): number =>
+    c.samples.reduce((sum, s) => sum + s[side].errors, 0);
+  const rps = (c: ChainComparison, side: 'a' | 'b'): string => fmt(median(c.samples.map((s) => s[side].rps)));
+  return [
+    `A chain of three services (service0 -> service1 -> service2, bench/chains.mts), B against A: both chains running, all six processes on core 0, wrk alternating ${CHAIN_PAIR_SECONDS} s runs at ${CHAIN_CONNECTIONS} connections between the fronts, ${CHAIN_PAIRS} pairs, one process set each:`,
+    '',
+    ...table(
+      ['B against A', 'req/s A, B (medians)', 'throughput B/A', 'p99 B/A', 'errors A, B'],
+      chains.map((c) => [
+        `${c.labels[1]} against ${c.labels[0]}`,
+        `${rps(c, 'a')}, ${rps(c, 'b')}`,
+        chainRatio(c.throughput),
+        chainRatio(c.p99),
+        `${errors(c, 'a')}, ${errors(c, 'b')}`,
+      ]),
+    ),
+  ];
+}
+
 async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
   const started = performance.now();
@@ -218,6 +257,7 @@ async function main(): Promise<void> {
       ]
     : [];
   const nodeOptions = FULL ? await inPod(features, delayed) : undefined;
+  const chains = FULL ? await tracedChains() : [];
   sink.close();
   console.log('start-up: 5 runs');
   const startupMs = await startup(httpserver.env);
@@ -245,6 +285,8 @@ async function main(): Promise<void> {
           ...throughputTable(sequential),
           '',
           ...podTables(nodeOptions),
+          '',
+          ...chainTable(chains),
         ]
       : []),
   ];
@@ -266,7 +308,7 @@ async function main(): Promise<void> {
   writeFileSync(join(RESULTS, 'latency.svg'), svg);
   writeFileSync(
     join(RESULTS, 'latest.json'),
-    `${JSON.stringify({ when, full: FULL, node: process.version, nodeOptions: IMAGE_NODE_OPTIONS, summary, sideBySide: { floor, tracing, unsampled, reference }, pod, sequential, nodeOptionsInPod: nodeOptions, startupMs }, null, 2)}\n`,
+    `${JSON.stringify({ when, full: FULL, node: process.version, nodeOptions: IMAGE_NODE_OPTIONS, summary, sideBySide: { floor, tracing, unsampled, reference }, pod, sequential, nodeOptionsInPod: nodeOptions, chains, startupMs }, null, 2)}\n`,
   );
   const minutes = (performance.now() - started) / 60_000;
   console.log(
