@@ -99,7 +99,7 @@ test-observability: build ## A real Prometheus scrapes the service: p95, dashboa
 test-cgroup-v2: build ## The service's limits, stress bounds and CPU quota in a pod-shaped cgroup v2, in a QEMU virtual machine (about 4 minutes, 2.5 once its disk is built)
 	./scripts/vm/cgroup-v2.sh
 
-bench: build ## Side-by-side ratios against the floor, tracing cost, one pod's capacity; writes bench/results/ (about 5 minutes, BENCH_FULL=1 about 20)
+bench: build ## Side-by-side ratios against the floor, tracing cost, one pod's capacity; writes bench/results/ (about 5 minutes, BENCH_FULL=1 about 25)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  { echo "installing wrk (apt-get install wrk)"; apt-get install -y -qq wrk >/dev/null || \
 	    { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }; } || \
