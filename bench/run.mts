@@ -179,6 +179,7 @@ async function tracedChains(): Promise<ChainComparison[]> {
   ];
 }
 
+/** The chain comparisons as a Markdown table, led by how they were run. */
 function chainTable(chains: readonly ChainComparison[]): string[] {
   const errors = (c: ChainComparison, side: 'a' | 'b'): number =>
     c.samples.reduce((sum, s) => sum + s[side].errors, 0);
