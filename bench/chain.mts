@@ -13,11 +13,12 @@ import {
   CHAIN_CONNECTIONS,
   CHAIN_PAIR_SECONDS,
   chainRatio,
+  chainSide,
   compareChains,
   type ChainSide,
 } from './chains.mts';
-import { countFromEnv, fmt, median } from './scenarios.mts';
-import { HTTPSERVER_SCRIPT, UNSAMPLED_PARENT, type Sample } from './servers.mts';
+import { countFromEnv, fmt } from './scenarios.mts';
+import { HTTPSERVER_SCRIPT, UNSAMPLED_PARENT } from './servers.mts';
 
 const PAIRS = countFromEnv('PAIRS', 8);
 const UNSAMPLED = process.env.PARENT === 'unsampled';
@@ -38,12 +39,10 @@ const sides: [ChainSide, ChainSide] =
         { label: scriptB, script: scriptB, traced: process.env.TRACED === '1' },
       ];
 
-const { samples, throughput, p99 } = await compareChains(sides, UNSAMPLED ? [UNSAMPLED_PARENT] : [], PAIRS);
-const row = (label: string, pick: (s: { a: Sample; b: Sample }) => Sample): string => {
-  const rps = fmt(median(samples.map((s) => pick(s).rps)));
-  const p99Ms = fmt(median(samples.map((s) => pick(s).p99Ms)), 1);
-  const errors = samples.reduce((sum, s) => sum + pick(s).errors, 0);
-  return `| ${label} | ${rps} | ${p99Ms} | ${errors} |`;
+const comparison = await compareChains(sides, UNSAMPLED ? [UNSAMPLED_PARENT] : [], PAIRS);
+const row = (label: string, side: 'a' | 'b'): string => {
+  const { rps, p99Ms, errors } = chainSide(comparison, side);
+  return `| ${label} | ${fmt(rps)} | ${fmt(p99Ms, 1)} | ${errors} |`;
 };
 console.log(
   [
@@ -52,10 +51,10 @@ console.log(
     '',
     '| chain of three | req/s (median) | p99 ms (median) | errors |',
     '| --- | --- | --- | --- |',
-    row(`(A) ${sides[0].label}`, (s) => s.a),
-    row(`(B) ${sides[1].label}`, (s) => s.b),
-    `| B/A throughput | ${chainRatio(throughput)} | | |`,
-    `| B/A p99 | ${chainRatio(p99)} | | |`,
+    row(`(A) ${sides[0].label}`, 'a'),
+    row(`(B) ${sides[1].label}`, 'b'),
+    `| B/A throughput | ${chainRatio(comparison.throughput)} | | |`,
+    `| B/A p99 | ${chainRatio(comparison.p99)} | | |`,
     '',
   ].join('\n'),
 );

@@ -86,5 +86,17 @@ export async function compareChains(
   }
 }
 
+/** One side of a comparison: its medians over the pairs, and its errors in all of them. */
+export function chainSide(
+  { samples }: ChainComparison,
+  side: 'a' | 'b',
+): { rps: number; p99Ms: number; errors: number } {
+  return {
+    rps: median(samples.map((s) => s[side].rps)),
+    p99Ms: median(samples.map((s) => s[side].p99Ms)),
+    errors: samples.reduce((sum, s) => sum + s[side].errors, 0),
+  };
+}
+
 /** B/A of a comparison's throughput or p99: the median of the pairs' ratios, and their range. */
 export const chainRatio = (values: number[]): string => `${fmt(median(values), 3)} (pairs ${range(values)})`;

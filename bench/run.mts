@@ -8,6 +8,7 @@ import {
   CHAIN_CONNECTIONS,
   CHAIN_PAIR_SECONDS,
   chainRatio,
+  chainSide,
   compareChains,
   type ChainComparison,
 } from './chains.mts';
@@ -181,21 +182,21 @@ async function tracedChains(): Promise<ChainComparison[]> {
 
 /** The chain comparisons as a Markdown table, led by how they were run. */
 function chainTable(chains: readonly ChainComparison[]): string[] {
-  const errors = (c: ChainComparison, side: 'a' | 'b'): number =>
-    c.samples.reduce((sum, s) => sum + s[side].errors, 0);
-  const rps = (c: ChainComparison, side: 'a' | 'b'): string => fmt(median(c.samples.map((s) => s[side].rps)));
   return [
     `A chain of three services (service0 -> service1 -> service2, bench/chains.mts), B against A: both chains running, all six processes on core 0, wrk alternating ${CHAIN_PAIR_SECONDS} s runs at ${CHAIN_CONNECTIONS} connections between the fronts, ${CHAIN_PAIRS} pairs, one process set each:`,
     '',
     ...table(
       ['B against A', 'req/s A, B (medians)', 'throughput B/A', 'p99 B/A', 'errors A, B'],
-      chains.map((c) => [
-        `${c.labels[1]} against ${c.labels[0]}`,
-        `${rps(c, 'a')}, ${rps(c, 'b')}`,
-        chainRatio(c.throughput),
-        chainRatio(c.p99),
-        `${errors(c, 'a')}, ${errors(c, 'b')}`,
-      ]),
+      chains.map((c) => {
+        const [a, b] = [chainSide(c, 'a'), chainSide(c, 'b')];
+        return [
+          `${c.labels[1]} against ${c.labels[0]}`,
+          `${fmt(a.rps)}, ${fmt(b.rps)}`,
+          chainRatio(c.throughput),
+          chainRatio(c.p99),
+          `${a.errors}, ${b.errors}`,
+        ];
+      }),
     ),
   ];
 }
