@@ -1,8 +1,10 @@
 import { ExpressAdapter } from '@nestjs/platform-express';
+import { json, urlencoded } from 'express';
 import type { RequestListener, Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../common/config/app-config';
 import type { TraceRequests } from '../../common/tracing/trace-requests';
+import { parseDeclaredBody } from './parse-declared-body';
 import { createHttpServer } from './request-path';
 
 /**
@@ -15,7 +17,8 @@ export const LISTEN_BACKLOG = 4096;
 /**
  * Nest's Express adapter with the service's own HTTP server (request-path.ts): Nest's adapter
  * calls createServer() without options, and some settings, like the timeout check interval, can
- * only be given there; and it listens with the service's backlog.
+ * only be given there; it listens with the service's backlog; and it puts Nest's body parsers
+ * behind one middleware.
  */
 export class HttpServerAdapter extends ExpressAdapter {
   constructor(
@@ -33,6 +36,18 @@ export class HttpServerAdapter extends ExpressAdapter {
       this.connectionLogger,
       this.traceRequests,
     );
+  }
+
+  /**
+   * Nest's JSON and urlencoded parsers, with Nest's options, run only for a request that mentions
+   * a body (parse-declared-body.ts). With rawBody, Nest's own.
+   */
+  override registerParserMiddleware(prefix?: string, rawBody?: boolean): void {
+    if (rawBody === true) {
+      super.registerParserMiddleware(prefix, rawBody);
+      return;
+    }
+    this.use(parseDeclaredBody([json(), urlencoded({ extended: true })]));
   }
 
   /** Nest calls this as listen(port, [host,] callback). */

@@ -74,8 +74,10 @@ export function installRequestPath(app: NestExpressApplication): void {
   //    so a body that stalls is counted and timed (screen-request.ts).
   app.use(createRequestScreen(bookkeeping));
   // 7. The body: POST /echo reads any body raw; the rest go to Nest's JSON and urlencoded parsers,
-  //    which Nest adds when the application initialises and which skip a body already read. All
-  //    stop at 100 KiB (413). Then Express's router: an unknown route is a 404 for step 9.
+  //    which Nest adds when the application initialises, behind one middleware that passes a
+  //    request whose head mentions no body straight on (http-server.adapter.ts), and which skip a
+  //    body already read. All stop at 100 KiB (413). Then Express's router: an unknown route is a
+  //    404 for step 9.
   app.use(ECHO_PATH, raw({ type: () => true, limit: BODY_LIMIT_BYTES }));
   // 8. The one global interceptor: it opens the request's bookkeeping (request id, header echo,
   //    Version, the in-flight count, the timer), then runs the handler after the random delay
