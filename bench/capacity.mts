@@ -23,6 +23,12 @@ import { HTTPSERVER_SCRIPT, ROOT } from './servers.mts';
 export const CAPACITY_OVERHEAD_P99_MS = 100;
 
 /**
+ * Steps the memory slope needs: a line through two says nothing of their noise, and on a slow host
+ * the two were 375 and 500 connections, about 5 MiB apart in expectation, and read -6.7 KiB.
+ */
+export const SLOPE_STEPS = 3;
+
+/**
  * The chart's defaults (helm/httpserver/values.yaml): resources.limits give the pod's shape, and
  * the HPA's CPU target is checked against the pod's capacity.
  */
@@ -57,7 +63,8 @@ export interface Capacity {
   capacity: Concurrency | undefined;
   /**
    * Peak RSS per waiting request: the slope of peak RSS over the connections of the steps the
-   * process kept up with (each holds one request); undefined when fewer than two steps did.
+   * process kept up with (each holds one request); undefined when fewer than SLOPE_STEPS did, or
+   * when peak RSS did not grow over them (noise).
    */
   kibPerWaitingRequest: number | undefined;
   /** How many steps the process kept up with, the points of that slope. */
@@ -140,14 +147,18 @@ export async function podCapacity(
     // would flatten the slope; an overloaded process sheds keep-alive, so errors alone no longer
     // tell (OVERLOAD_LAG_MS).
     const keptUp = steps.filter((s) => s.errors === 0 && s.rps >= (0.9 * s.connections) / meanDelayS);
-    const mibPerConnection = slope(keptUp.map((s) => ({ x: s.connections, y: s.peakRssMiB })));
+    const mibPerConnection =
+      keptUp.length < SLOPE_STEPS
+        ? undefined
+        : slope(keptUp.map((s) => ({ x: s.connections, y: s.peakRssMiB })));
     return {
       limits: { memory, cpu },
       delay,
       cgroup: version,
       steps,
       capacity,
-      kibPerWaitingRequest: mibPerConnection === undefined ? undefined : mibPerConnection * 1024,
+      kibPerWaitingRequest:
+        mibPerConnection === undefined || mibPerConnection <= 0 ? undefined : mibPerConnection * 1024,
       keptUpSteps: keptUp.length,
       floor,
       service,

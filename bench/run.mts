@@ -3,7 +3,13 @@
 // latest.json and latency.svg. BENCH_FULL=1 adds longer runs and the reference tables.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CAPACITY_OVERHEAD_P99_MS, CHART_LIMITS, podCapacity, type Capacity } from './capacity.mts';
+import {
+  CAPACITY_OVERHEAD_P99_MS,
+  CHART_LIMITS,
+  podCapacity,
+  SLOPE_STEPS,
+  type Capacity,
+} from './capacity.mts';
 import {
   CHAIN_CONNECTIONS,
   CHAIN_PAIR_SECONDS,
@@ -130,9 +136,11 @@ function measures(
       {
         measure: 'memory each waiting request holds (peak RSS slope over the steps the process kept up with)',
         value:
-          pod.kibPerWaitingRequest === undefined
-            ? `none: ${pod.keptUpSteps} of the steps kept up, a slope needs two`
-            : `${fmt(pod.kibPerWaitingRequest, 1)} KiB`,
+          pod.kibPerWaitingRequest !== undefined
+            ? `${fmt(pod.kibPerWaitingRequest, 1)} KiB`
+            : pod.keptUpSteps < SLOPE_STEPS
+              ? `none: ${pod.keptUpSteps} of the steps kept up, a slope needs ${SLOPE_STEPS}`
+              : `none: peak RSS did not grow over the ${pod.keptUpSteps} steps kept up (noise)`,
         target: 'reported',
       },
       {
