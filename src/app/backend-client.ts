@@ -4,8 +4,8 @@ import { APP_CONFIG, type AppConfig } from '../common/config/app-config';
 import { requestTrace, type RequestTrace } from '../common/tracing/request-trace';
 import { GetTimeoutError, httpGet } from './http-get';
 
-/** Trace headers the SDK's propagators write for the client span when tracing is on. */
-const PROPAGATED_HEADERS = [
+/** Trace headers the service's propagator (create-propagator.ts) reads and writes: its fields(). */
+export const PROPAGATED_HEADERS = [
   'traceparent',
   'tracestate',
   'baggage',
@@ -18,8 +18,8 @@ const PROPAGATED_HEADERS = [
 ];
 
 /**
- * Headers Istio asks applications to pass on so Envoy can join the spans of one request. With
- * tracing on, the propagated ones are written by the SDK instead: copying the incoming ones would clash.
+ * Headers Istio asks applications to pass on so Envoy can join the spans of one request. A request
+ * with a span of its own writes the propagated ones instead: copying the incoming ones would clash.
  */
 const NOT_PROPAGATED_HEADERS = ['x-request-id', 'x-ot-span-context'];
 export const FORWARDED_TRACE_HEADERS = [...NOT_PROPAGATED_HEADERS, ...PROPAGATED_HEADERS];
@@ -44,26 +44,25 @@ export class BackendClient {
   readonly urls: readonly string[];
   private readonly targets: readonly { url: string; target: URL }[];
   private readonly timeoutMs: number;
-  private readonly forwarded: readonly string[];
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.urls = config.backends.urls;
     this.targets = this.urls.map((url) => ({ url, target: new URL(url) }));
     this.timeoutMs = config.backends.timeoutMs;
-    // With tracing on, the SDK's propagators write the trace headers of each outgoing call.
-    this.forwarded = config.tracing.enabled ? NOT_PROPAGATED_HEADERS : FORWARDED_TRACE_HEADERS;
   }
 
   callAll(req: Request): Promise<BackendAnswer[]> {
-    const headers = this.forwardedHeaders(req);
-    // With tracing on, each call carries the request's trace context on, in a client span when recorded.
+    // With tracing on, each call carries the request's trace context on, in a client span of its
+    // own; a request that records nothing, or is not traced, passes on the trace headers it came with.
     const traced = requestTrace(req);
+    const names = traced?.writesTraceHeaders === true ? NOT_PROPAGATED_HEADERS : FORWARDED_TRACE_HEADERS;
+    const headers = this.forwardedHeaders(req, names);
     return Promise.all(this.targets.map(({ url, target }) => this.call(url, target, headers, traced)));
   }
 
-  private forwardedHeaders(req: Request): Record<string, string> {
+  private forwardedHeaders(req: Request, names: readonly string[]): Record<string, string> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    for (const name of this.forwarded) {
+    for (const name of names) {
       const value = req.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }

@@ -16,8 +16,13 @@ export interface RequestTrace {
   /** Written by the request path once it knows the route; names the server span when it ends. */
   route: string | undefined;
   /**
-   * Starts a call to a backend: writes the trace context it carries into `headers` (in a client
-   * span of its own when the request is recorded), and returns what ends it.
+   * False for a request that records nothing: it writes no trace headers of its own, and its
+   * backend calls carry those it came with, as they came (BackendClient).
+   */
+  readonly writesTraceHeaders: boolean;
+  /**
+   * Starts a call to a backend: writes the trace context of a client span into `headers` when
+   * writesTraceHeaders, and returns what ends the call.
    */
   startBackendCall(url: URL, headers: Record<string, string>): EndBackendCall;
 }

@@ -20,7 +20,7 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
-import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { peerAddress } from '../http/client-address';
 import { pathOf } from '../http/path-of';
 import { PROBE_AND_SCRAPE_ROUTES } from '../http/routes';
@@ -49,8 +49,6 @@ export type TraceRequests = (listener: RequestListener) => RequestListener;
  */
 export function traceRequests(tracer: Tracer, followsParent: boolean): TraceRequests {
   const extract = extractParent();
-  // Read once, as extractParent reads them: the propagator is set before the first request.
-  const fields = propagation.fields();
   return (listener) => (req, res) => {
     const path = pathOf(req.url ?? '');
     if (PROBE_AND_SCRAPE_ROUTES.has(path)) {
@@ -60,7 +58,7 @@ export function traceRequests(tracer: Tracer, followsParent: boolean): TraceRequ
     const parent = extract(req);
     // An unsampled parent is a valid one, so it has a span context (extract-parent.ts).
     if (followsParent && parent.unsampled && parent.spanContext !== undefined) {
-      setRequestTrace(req, new ParentTrace(parent.spanContext, req.headers, fields));
+      setRequestTrace(req, new ParentTrace(parent.spanContext));
       listener(req, res);
       return;
     }
@@ -77,30 +75,24 @@ export function traceRequests(tracer: Tracer, followsParent: boolean): TraceRequ
 }
 
 /**
- * A request that records nothing: its ids are its parent's, and its backend calls carry the trace
- * headers it came with, as they came. Not written afresh by the propagator, which would add the
- * formats the request did not use (B3 beside W3C), and each backend would read them all on the
- * propagator's slow path (docs/performance.md, "A chain of services").
+ * A request that records nothing: its ids are its parent's, and it writes no trace headers, so its
+ * backend calls carry those it came with, as they came (BackendClient). Not written afresh by the
+ * propagator, which would add the formats the request did not use (B3 beside W3C), and each
+ * backend would read them all on the propagator's slow path (docs/performance.md, "A chain of
+ * services").
  */
 class ParentTrace implements RequestTrace {
   readonly traceId: string;
   readonly spanId: string;
+  readonly writesTraceHeaders = false;
   route: string | undefined;
 
-  constructor(
-    { traceId, spanId }: SpanContext,
-    private readonly incoming: IncomingHttpHeaders,
-    private readonly fields: readonly string[],
-  ) {
+  constructor({ traceId, spanId }: SpanContext) {
     this.traceId = traceId;
     this.spanId = spanId;
   }
 
-  startBackendCall(_url: URL, headers: Record<string, string>): EndBackendCall {
-    for (const field of this.fields) {
-      const value = this.incoming[field];
-      if (typeof value === 'string') headers[field] = value;
-    }
+  startBackendCall(): EndBackendCall {
     return NOTHING_TO_END;
   }
 }
@@ -111,6 +103,7 @@ const NOTHING_TO_END: EndBackendCall = () => undefined;
 class ServerSpanTrace implements RequestTrace {
   readonly traceId: string;
   readonly spanId: string;
+  readonly writesTraceHeaders = true;
   route: string | undefined;
 
   constructor(
