@@ -4,13 +4,13 @@
 // http/protobuf to a local sink. bench/chain.mts runs it from the command line; BENCH_FULL=1
 // make bench runs it for tracing, every request sampled and every parent not sampled.
 import { alternatingPairs, fmt, median, range, WARMUP_SECONDS } from './scenarios.mts';
-import { start, startSink, stop, wrk, type Sample, type Server } from './servers.mts';
+import { IMAGE_NODE_OPTIONS, start, startSink, stop, wrk, type Sample, type Server } from './servers.mts';
 
 // Runs of 3 s, as the chain's results in docs/performance.md were measured.
 export const CHAIN_PAIR_SECONDS = 3;
 // Each request of the front waits for two more: fewer connections keep the three busy, not queued.
 export const CHAIN_CONNECTIONS = 20;
-const ENV = { DELAY_MAX_MS: '0', NODE_OPTIONS: '--max-semi-space-size=8' };
+const ENV = { DELAY_MAX_MS: '0', NODE_OPTIONS: IMAGE_NODE_OPTIONS };
 
 export interface ChainSide {
   label: string;

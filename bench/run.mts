@@ -1,7 +1,7 @@
 // make bench: httpserver against the design's floor, side by side in one run, and the capacity of
 // one pod. Prints one table of the measures and their targets, writes bench/results/latest.md,
 // latest.json and latency.svg. BENCH_FULL=1 adds longer runs and the reference tables.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CAPACITY_OVERHEAD_P99_MS,
@@ -41,18 +41,19 @@ import {
   type NamedSide,
   type SideBySide,
 } from './scenarios.mts';
-import { HTTPSERVER_SCRIPT, ROOT, start, startSink, stop, TWO_CORES, UNSAMPLED_PARENT } from './servers.mts';
+import {
+  HTTPSERVER_SCRIPT,
+  IMAGE_NODE_OPTIONS,
+  start,
+  startSink,
+  stop,
+  TWO_CORES,
+  UNSAMPLED_PARENT,
+} from './servers.mts';
 
 const FULL = process.env.BENCH_FULL === '1';
 /** Pairs of each chain comparison (BENCH_FULL only). */
 const CHAIN_PAIRS = 16;
-
-/** The NODE_OPTIONS the image sets (Dockerfile ENV): make bench runs httpserver as the image runs it. */
-const IMAGE_NODE_OPTIONS = (() => {
-  const match = /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
-  if (match === null) throw new Error('the Dockerfile sets no NODE_OPTIONS="..."');
-  return match[1]!;
-})();
 
 /** Process start to the first 200 on /readyz, median of 5. */
 async function startup(env: NodeJS.ProcessEnv): Promise<number> {

@@ -15,6 +15,13 @@ export const TWO_CORES = availableParallelism() >= 2;
 /** The service as the image runs it: the bundle `npm run build` makes. */
 export const HTTPSERVER_SCRIPT = 'dist/bundle/main.js';
 
+/** The NODE_OPTIONS the image sets (Dockerfile ENV): the benchmarks run httpserver as the image runs it. */
+export const IMAGE_NODE_OPTIONS = (() => {
+  const match = /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  if (match === null) throw new Error('the Dockerfile sets no NODE_OPTIONS="..."');
+  return match[1]!;
+})();
+
 /** A request whose parent span was not sampled, as Istio's sidecars send most requests by default. */
 export const UNSAMPLED_PARENT = 'traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00';
 
