@@ -6,7 +6,7 @@ SHELL := /bin/bash
 WITH_NODE := ./scripts/with-node.sh
 SOURCES := $(shell find src -name '*.ts' ! -name '*.spec.ts') tsconfig.json tsconfig.build.json package.json
 
-.PHONY: help setup run test build lint format typecheck unit e2e clean release push test-image chart-test chart-run deploy destroy test-observability test-cgroup-v2 bench
+.PHONY: help setup run test build lint format typecheck unit e2e clean release push test-image chart-test chart-run deploy destroy test-observability test-cgroup-v2 bench bench-cgroup-v2
 
 # Container image (see README "Container image"). Override any of these on the command line.
 REGISTRY ?= localhost
@@ -105,6 +105,9 @@ bench: build ## Side-by-side ratios against the floor, tracing cost, one pod's c
 	    { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }; } || \
 	  { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
 	$(WITH_NODE) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON bench/run.mts
+
+bench-cgroup-v2: build ## One pod's capacity in cgroup v1 and v2 in turn, in test-cgroup-v2's emulated virtual machine: their ratio, not speeds; writes bench/results/cgroup-versions.md (about 13 minutes, 4 more to build the disk the first time)
+	./scripts/vm/cgroup-v2.sh --capacity
 
 deploy: ## helm upgrade --install the chart with the image from make release (needs a cluster)
 	$(HELM) upgrade --install $(RELEASE) helm/httpserver --namespace $(NAMESPACE) --create-namespace \

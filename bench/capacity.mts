@@ -95,6 +95,38 @@ function delayRangeMs(delayed: NodeJS.ProcessEnv): { minMs: number; maxMs: numbe
   return { minMs, maxMs };
 }
 
+const delayedHttpserver = (delayed: NodeJS.ProcessEnv): NamedSide => ({
+  name: '(c) httpserver',
+  args: [HTTPSERVER_SCRIPT],
+  env: delayed,
+});
+
+/** httpserver with the delay in the cgroup of `cgroupProcs`, started afresh for each step. */
+export async function loadSteps(
+  delayed: NodeJS.ProcessEnv,
+  cgroupProcs: readonly string[],
+  connections: readonly number[],
+  seconds: number,
+): Promise<Concurrency[]> {
+  const steps: Concurrency[] = [];
+  for (const count of connections) {
+    steps.push(
+      await concurrency(delayedHttpserver(delayed), HTTPSERVER_MEASURES, {
+        cgroupProcs,
+        seconds,
+        connections: count,
+      }),
+    );
+  }
+  return steps;
+}
+
+/** The busiest step with 0 errors and an overhead p99 under CAPACITY_OVERHEAD_P99_MS: the capacity. */
+export function busiestPassing(steps: readonly Concurrency[]): Concurrency | undefined {
+  const passing = steps.filter((s) => s.errors === 0 && s.overheadP99Ms < CAPACITY_OVERHEAD_P99_MS);
+  return passing.sort((a, b) => b.rps - a.rps)[0];
+}
+
 export async function podCapacity(
   delayed: NodeJS.ProcessEnv,
   {
@@ -112,20 +144,16 @@ export async function podCapacity(
     return undefined;
   }
   const [cgroup, floorCgroup] = cgroups as [PodCgroup, PodCgroup];
-  const version = cgroup.procs.length > 1 ? 'v1' : 'v2';
+  const { version } = cgroup;
   // A process that keeps up answers each connection once per mean delay.
   const meanDelayS = (minMs + maxMs) / 2 / 1000;
   const delay = `${minMs / 1000}-${maxMs / 1000} s`;
   console.log(`pod: a cgroup ${version} with the chart's limits, ${memory} and ${cpu} CPU, delay ${delay}`);
   try {
-    const httpserver: NamedSide = { name: '(c) httpserver', args: [HTTPSERVER_SCRIPT], env: delayed };
+    const httpserver = delayedHttpserver(delayed);
     const inPod = { cgroupProcs: cgroup.procs };
-    const steps: Concurrency[] = [];
-    for (const count of connections.filter((c) => c !== CONCURRENT_CONNECTIONS)) {
-      steps.push(
-        await concurrency(httpserver, HTTPSERVER_MEASURES, { ...inPod, seconds, connections: count }),
-      );
-    }
+    const counts = connections.filter((c) => c !== CONCURRENT_CONNECTIONS);
+    const steps = await loadSteps(delayed, cgroup.procs, counts, seconds);
     // At 2000 connections httpserver and the floor run at once, each in its pod, so that the ratio
     // of their p99s holds none of the host's drift between two runs.
     const compared = { seconds: comparisonSeconds, connections: CONCURRENT_CONNECTIONS };
@@ -140,8 +168,7 @@ export async function podCapacity(
     ])) as [Concurrency, Concurrency];
     steps.push(service);
     steps.sort((a, b) => a.connections - b.connections);
-    const passing = steps.filter((s) => s.errors === 0 && s.overheadP99Ms < CAPACITY_OVERHEAD_P99_MS);
-    const capacity = passing.sort((a, b) => b.rps - a.rps)[0];
+    const capacity = busiestPassing(steps);
     // Only steps the process kept up with (0 errors, 90% of a request per connection and mean delay):
     // past saturation connections wait unaccepted in the kernel, holding no process memory, and
     // would flatten the slope; an overloaded process sheds keep-alive, so errors alone no longer

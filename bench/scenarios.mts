@@ -2,7 +2,8 @@
 // at 50 connections, 2000 connections with the delay, and two servers side by side.
 import { metricValue } from '../test/support/metric-value.ts';
 import { table } from './markdown.mts';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   cpuSeconds,
@@ -284,8 +285,10 @@ export async function concurrentLoads(
   const listenQueues: ReturnType<typeof sampleListenQueue>[] = [];
   try {
     for (const [i, { side, measures, options = {} }] of loads.entries()) {
-      // Numbered: two loads of one script at once keep their logs apart.
-      const stdoutFile = join(RESULTS, `.concurrency-${i}-${side.args.at(-1)!.replace(/\W+/g, '-')}.out`);
+      // Numbered: two loads of one script at once keep their logs apart. In the temporary directory,
+      // since the checkout may be read-only (make bench-cgroup-v2 mounts it so in its virtual machine).
+      const script = side.args.at(-1)!.replace(/\W+/g, '-');
+      const stdoutFile = join(tmpdir(), `httpserver-bench-${process.pid}-${i}-${script}.out`);
       const { readyPath } = measures;
       const { cgroupProcs } = options;
       started.push({
@@ -324,6 +327,7 @@ export async function concurrentLoads(
     // What has ended already ends at once; this ends the rest after a failure (a wrk that failed).
     for (const listenQueue of listenQueues) listenQueue.stop();
     await Promise.all(started.map(({ server }) => stop(server)));
+    for (const { stdoutFile } of started) rmSync(stdoutFile, { force: true });
   }
 }
 

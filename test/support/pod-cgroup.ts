@@ -4,6 +4,7 @@ import { ownCgroups } from '../../src/app/steering/stress/process-limits.ts';
 
 /** A cgroup shaped like a pod: a memory limit and a CPU quota, in v1 or v2. */
 export interface PodCgroup {
+  version: 'v1' | 'v2';
   /** The cgroup.procs files a process joins (v1: one per hierarchy). */
   procs: string[];
   remove(): void;
@@ -42,7 +43,7 @@ export function makePodCgroup(memoryMiB: number, cpus: number): PodCgroup | stri
       writeFileSync(join(memory, 'memory.limit_in_bytes'), String(memoryMiB * 1024 * 1024));
       writeFileSync(join(cpu, 'cpu.cfs_period_us'), String(period));
       writeFileSync(join(cpu, 'cpu.cfs_quota_us'), String(Math.round(cpus * period)));
-      return { procs: [join(memory, 'cgroup.procs'), join(cpu, 'cgroup.procs')], remove };
+      return { version: 'v1', procs: [join(memory, 'cgroup.procs'), join(cpu, 'cgroup.procs')], remove };
     }
     const parent = join('/sys/fs/cgroup', groups.get('') ?? '/');
     enableControllers(parent, ['memory', 'cpu']);
@@ -53,7 +54,7 @@ export function makePodCgroup(memoryMiB: number, cpus: number): PodCgroup | stri
     // A pod gets no swap (Kubernetes' default); without this v2 would swap past memory.max.
     if (existsSync(join(dir, 'memory.swap.max'))) writeFileSync(join(dir, 'memory.swap.max'), '0');
     writeFileSync(join(dir, 'cpu.max'), `${Math.round(cpus * period)} ${period}`);
-    return { procs: [join(dir, 'cgroup.procs')], remove };
+    return { version: 'v2', procs: [join(dir, 'cgroup.procs')], remove };
   } catch (error) {
     remove();
     return `no pod-shaped cgroup can be made here: ${(error as Error).message}`;
