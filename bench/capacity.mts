@@ -17,7 +17,14 @@ import {
   type Concurrency,
   type NamedSide,
 } from './scenarios.mts';
-import { HTTPSERVER_SCRIPT, ROOT } from './servers.mts';
+import { HTTPSERVER_SCRIPT, IMAGE_NODE_OPTIONS, ROOT } from './servers.mts';
+
+/** httpserver as a pod runs it: the default 0-2 s delay and the image's NODE_OPTIONS. */
+export const POD_DELAYED_ENV: NodeJS.ProcessEnv = {
+  DELAY_MIN_MS: '0',
+  DELAY_MAX_MS: '2000',
+  NODE_OPTIONS: IMAGE_NODE_OPTIONS,
+};
 
 /** The overhead p99 a pod may reach at its capacity: above it, requests queue for the CPU. */
 export const CAPACITY_OVERHEAD_P99_MS = 100;

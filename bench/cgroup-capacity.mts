@@ -4,16 +4,14 @@
 // Usage: cgroup-capacity.mts <output.json> <connections,...> <seconds per step>
 import { writeFileSync } from 'node:fs';
 import { makePodCgroup } from '../test/support/pod-cgroup.ts';
-import { busiestPassing, CHART_LIMITS, loadSteps } from './capacity.mts';
+import { CHART_LIMITS, loadSteps, POD_DELAYED_ENV } from './capacity.mts';
 import type { Concurrency } from './scenarios.mts';
-import { IMAGE_NODE_OPTIONS } from './servers.mts';
 
 /** What one boot measured. */
 export interface CgroupCapacity {
   version: 'v1' | 'v2';
   limits: { memory: string; cpu: string };
   steps: Concurrency[];
-  capacity: Concurrency | undefined;
 }
 
 const [output, connectionList, secondsText] = process.argv.slice(2);
@@ -31,15 +29,8 @@ try {
   console.log(
     `capacity: cgroup ${cgroup.version}, ${memory} and ${cpu} CPU, ${connections.join(', ')} connections`,
   );
-  // The default delay and the image's NODE_OPTIONS, as make bench's pod runs.
-  const delayed = { DELAY_MIN_MS: '0', DELAY_MAX_MS: '2000', NODE_OPTIONS: IMAGE_NODE_OPTIONS };
-  const steps = await loadSteps(delayed, cgroup.procs, connections, seconds);
-  const result: CgroupCapacity = {
-    version: cgroup.version,
-    limits: { memory, cpu },
-    steps,
-    capacity: busiestPassing(steps),
-  };
+  const steps = await loadSteps(POD_DELAYED_ENV, cgroup.procs, connections, seconds);
+  const result: CgroupCapacity = { version: cgroup.version, limits: { memory, cpu }, steps };
   writeFileSync(output, JSON.stringify(result));
 } finally {
   cgroup.remove();

@@ -4,7 +4,7 @@
 // Usage: cgroup-versions.mts <boot.json> ...   (in boot order)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CAPACITY_OVERHEAD_P99_MS } from './capacity.mts';
+import { busiestPassing, CAPACITY_OVERHEAD_P99_MS } from './capacity.mts';
 import type { CgroupCapacity } from './cgroup-capacity.mts';
 import { concurrencyTable, table } from './markdown.mts';
 import { fmt, median, RESULTS, type Concurrency } from './scenarios.mts';
@@ -17,23 +17,23 @@ if (files.length === 0) {
 const boots = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as CgroupCapacity);
 const label = (boot: CgroupCapacity, i: number): string => `boot ${i + 1}, cgroup ${boot.version}`;
 
+/** The step of `connections` in every boot of one version, in boot order. */
+const stepsAt = (version: 'v1' | 'v2', connections: number): (Concurrency | undefined)[] =>
+  boots
+    .filter((boot) => boot.version === version)
+    .map((boot) => boot.steps.find((s) => s.connections === connections));
+
 /** Each step's rate and overhead p99 in every boot of one version, as "req/s (p99 ms)". */
 function stepCells(version: 'v1' | 'v2', connections: number): string {
-  const cells = boots
-    .filter((boot) => boot.version === version)
-    .map((boot) => boot.steps.find((s) => s.connections === connections))
-    .map((s) => (s === undefined ? 'n/a' : `${fmt(s.rps)} (${fmt(s.overheadP99Ms)})`));
-  return cells.join(', ');
+  return stepsAt(version, connections)
+    .map((s) => (s === undefined ? 'n/a' : `${fmt(s.rps)} (${fmt(s.overheadP99Ms)})`))
+    .join(', ');
 }
 
 /** v2's rate over v1's at one step: the median over pairs of boots, in boot order. */
 function rateRatio(connections: number): string {
-  const rate = (version: string): number[] =>
-    boots
-      .filter((boot) => boot.version === version)
-      .map((boot) => boot.steps.find((s) => s.connections === connections)?.rps ?? Number.NaN);
-  const v1 = rate('v1');
-  const v2 = rate('v2');
+  const v1 = stepsAt('v1', connections).map((s) => s?.rps ?? Number.NaN);
+  const v2 = stepsAt('v2', connections).map((s) => s?.rps ?? Number.NaN);
   const ratios = v1.slice(0, v2.length).map((r, i) => v2[i]! / r);
   return ratios.length === 0 ? 'n/a' : fmt(median(ratios), 2);
 }
@@ -58,7 +58,7 @@ const lines = [
     ['boot', 'most req/s (connections)', 'CPU there (cores)', 'CPU per request ms', 'capacity'],
     boots.map((boot, i) => {
       const most = busiest(boot);
-      const capacity = boot.capacity;
+      const capacity = busiestPassing(boot.steps);
       return [
         label(boot, i),
         `${fmt(most.rps)} (${most.connections})`,

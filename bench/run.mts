@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CAPACITY_OVERHEAD_P99_MS,
+  POD_DELAYED_ENV,
   CHART_LIMITS,
   podCapacity,
   SLOPE_STEPS,
@@ -247,7 +248,6 @@ async function main(): Promise<void> {
         await sideBySide('c/b', sameFlags(CEILINGS.nestHello), httpserver, pairs),
       ]
     : [];
-  const delayed = { DELAY_MIN_MS: '0', DELAY_MAX_MS: '2000', NODE_OPTIONS: IMAGE_NODE_OPTIONS };
   const podSteps = FULL
     ? {
         connections: [250, 375, 500, 750, 1000, 1250, 1500, 1750, 2000, 2500, 3000],
@@ -257,7 +257,7 @@ async function main(): Promise<void> {
     : // 15 s steps keep make bench within its 6 minutes from a fresh clone, npm ci included; 750
       // rather than 250, since the capacity lies between 500 and 1000 connections.
       { connections: [375, 500, 750, 1000], seconds: 15, comparisonSeconds: CONCURRENT_SECONDS };
-  const pod = await podCapacity(delayed, podSteps);
+  const pod = await podCapacity(POD_DELAYED_ENV, podSteps);
   const sequential = FULL
     ? [
         await throughput(CEILINGS.bareHttp),
@@ -267,7 +267,7 @@ async function main(): Promise<void> {
         await throughput(traced),
       ]
     : [];
-  const nodeOptions = FULL ? await inPod(features, delayed) : undefined;
+  const nodeOptions = FULL ? await inPod(features, POD_DELAYED_ENV) : undefined;
   const chains = FULL ? await tracedChains() : [];
   sink.close();
   console.log('start-up: 5 runs');
